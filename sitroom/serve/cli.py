@@ -1,0 +1,327 @@
+"""The `sitroom` command line: a thin layer over the library (runner, store, export)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from .. import export as exporting
+from ..config import Settings
+from ..errors import SitroomError
+from ..ingest import Overrides
+from ..models import Article, RunSummary
+from ..pipeline import INGEST_STAGES, STAGES
+from ..runner import run as run_pipeline
+from ..store import Store, open_store
+from ..store.db import MATCH_END, MATCH_START
+
+app = typer.Typer(help="sitroom: a situation room for news about conflicts and diplomacy.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+errors_console = Console(stderr=True)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+DbOption = typer.Option("sitroom.db", "--db", envvar="SITROOM_DB",
+                        help="SQLite file or database URL (env SITROOM_DB).")
+QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars or tables; for scripts.")
+LABEL_STYLES = {"PERSON": "bold cyan", "ORG": "bold magenta", "GPE": "bold green", "NORP": "green",
+                "LOC": "yellow", "FAC": "yellow", "EVENT": "bold yellow", "LAW": "blue", "PRODUCT": "blue"}
+
+
+def _store(db: str) -> Store:
+    settings = Settings.from_env(db=db)
+    return open_store(settings.db, near_threshold=settings.near_duplicate_threshold)
+
+
+def _fail(exc: SitroomError) -> None:
+    errors_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+    raise typer.Exit(2)
+
+
+def _ingest(paths: list[str], db: str, *, stages, outlet, published, url, workers, quiet, strict,
+            batch_size) -> RunSummary:
+    try:
+        settings = Settings.from_env(db=db, workers=workers, batch_size=batch_size)
+        store = open_store(settings.db, near_threshold=settings.near_duplicate_threshold)
+        overrides = Overrides(outlet=outlet, published=date.fromisoformat(published) if published else None,
+                              url=url)
+    except ValueError as exc:
+        errors_console.print(f"[bold red]error:[/] --published must be YYYY-MM-DD ({exc})")
+        raise typer.Exit(2)
+    except SitroomError as exc:
+        _fail(exc)
+    if quiet:
+        summary = run_pipeline(paths, store, settings=settings, overrides=overrides, stages=stages)
+    else:
+        with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("files · {task.fields[articles]} articles · "
+                                                       "{task.fields[rate]} art/s"),
+                      TimeElapsedColumn(), console=errors_console, transient=False) as progress:
+            task = progress.add_task("processing", total=None, articles=0, rate="–")
+
+            def on_progress(done: int, total: int, summary: RunSummary) -> None:
+                elapsed = progress.tasks[task].elapsed or 0
+                rate = f"{summary.stored / elapsed:.1f}" if elapsed > 0 else "–"
+                progress.update(task, completed=done, total=total, articles=summary.stored, rate=rate)
+
+            summary = run_pipeline(paths, store, settings=settings, overrides=overrides, stages=stages,
+                                   progress=on_progress)
+    _print_summary(summary, store, quiet)
+    if strict and summary.errors:
+        raise typer.Exit(1)
+    return summary
+
+
+def _print_summary(summary: RunSummary, store: Store, quiet: bool) -> None:
+    if quiet:
+        print(f"stored={summary.stored} unchanged={summary.unchanged} exact_duplicates={summary.duplicates_exact} "
+              f"near_duplicates={summary.duplicates_near} errors={len(summary.errors)} seconds={summary.seconds}")
+        for error in summary.errors:
+            print(f"error: {error.path}: {error.error}: {error.message}", file=sys.stderr)
+        return
+    table = Table(title="Run summary", show_header=False, box=None)
+    rate = summary.stored / summary.seconds if summary.seconds else 0
+    rows = [("items read", summary.seen), ("stored (new or changed)", summary.stored),
+            ("unchanged (skipped)", summary.unchanged), ("exact duplicates linked", summary.duplicates_exact),
+            ("near-duplicates linked", summary.duplicates_near), ("not English (stored, not parsed)",
+                                                                  summary.non_english)]
+    rows += [(name, count) for name, count in sorted(summary.counts.items()) if count]
+    rows += [("errors", len(summary.errors)), ("time", f"{summary.seconds:.1f} s ({rate:.1f} articles/s)"),
+             ("store", f"{store.url} ({store.count()} articles)")]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    console.print(table)
+    for error in summary.errors:
+        console.print(f"[red]✗[/] {escape(error.path)}"
+                      f"{escape(' [' + error.key.split('#', 1)[1] + ']') if error.key and '#' in error.key else ''}"
+                      f": [bold]{error.error}[/]: {escape(error.message)}")
+
+
+@app.command()
+def ingest(paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs."),
+           db: str = DbOption,
+           outlet: Optional[str] = typer.Option(None, help="Outlet name for files that carry none."),
+           published: Optional[str] = typer.Option(None, help="Publication date YYYY-MM-DD for undated files."),
+           url: Optional[str] = typer.Option(None, help="Source URL for a single file."),
+           workers: int = typer.Option(0, "--workers", "-w", help="Worker processes (0 = one per core)."),
+           batch_size: int = typer.Option(64, help="Articles per worker task and store transaction."),
+           strict: bool = typer.Option(False, help="Exit with status 1 if any item failed."),
+           quiet: bool = QuietOption) -> None:
+    """Read articles (text, HTML, RSS/Atom, JSONL/JSON, WARC), clean them, link duplicates, store."""
+    _ingest(paths, db, stages=INGEST_STAGES, outlet=outlet, published=published, url=url, workers=workers,
+            quiet=quiet, strict=strict, batch_size=batch_size)
+
+
+@app.command("run")
+def run_command(paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs."),
+                db: str = DbOption,
+                outlet: Optional[str] = typer.Option(None, help="Outlet name for files that carry none."),
+                published: Optional[str] = typer.Option(None, help="Publication date YYYY-MM-DD."),
+                url: Optional[str] = typer.Option(None, help="Source URL for a single file."),
+                workers: int = typer.Option(0, "--workers", "-w", help="Worker processes (0 = one per core)."),
+                batch_size: int = typer.Option(64, help="Articles per worker task and store transaction."),
+                strict: bool = typer.Option(False, help="Exit with status 1 if any item failed."),
+                quiet: bool = QuietOption) -> None:
+    """The main job: ingest and run every processing stage, then summarise what was found."""
+    _ingest(paths, db, stages=STAGES, outlet=outlet, published=published, url=url, workers=workers,
+            quiet=quiet, strict=strict, batch_size=batch_size)
+
+
+@app.command()
+def demo(db: str = DbOption, workers: int = typer.Option(0, "--workers", "-w"), quiet: bool = QuietOption) -> None:
+    """Run the main job on the bundled sample corpus (examples/)."""
+    if not EXAMPLES.is_dir():
+        errors_console.print(f"[bold red]error:[/] sample corpus not found at {EXAMPLES}")
+        raise typer.Exit(2)
+    # examples/bad holds deliberately broken files for the tests; the demo shows the good ones.
+    paths = [str(p) for p in sorted(EXAMPLES.iterdir()) if p.is_dir() and p.name not in ("bad", "tools")]
+    _ingest(paths, db, stages=STAGES, outlet=None, published=None, url=None, workers=workers, quiet=quiet,
+            strict=False, batch_size=64)
+    if not quiet:
+        console.print("\nNext: [bold]sitroom articles[/], [bold]sitroom show ID[/], "
+                      "[bold]sitroom search 'ceasefire'[/], [bold]sitroom export --format jsonl[/]")
+
+
+@app.command("import")
+def import_command(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A sitroom JSONL export."),
+                   db: str = DbOption) -> None:
+    """Load a sitroom JSONL export into a store as is (no re-processing)."""
+    store = _store(db)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            articles = list(exporting.read_export(handle))
+    except (ValueError, KeyError) as exc:
+        errors_console.print(f"[bold red]error:[/] {path} is not a sitroom JSONL export ({exc})")
+        raise typer.Exit(2)
+    result = store.put_batch([(a, "import") for a in articles], "import")
+    console.print(f"imported {result.stored} articles into {store.url}")
+
+
+@app.command("export")
+def export_command(db: str = DbOption,
+                   fmt: str = typer.Option("jsonl", "--format", "-f", help="json, jsonl, csv or parquet."),
+                   output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+                   table: str = typer.Option("articles", help="For csv/parquet: articles, actors, events, quotes, "
+                                                               "figures or times."),
+                   no_duplicates: bool = typer.Option(False, help="Leave out linked duplicates.")) -> None:
+    """Export articles and their records."""
+    store = _store(db)
+    try:
+        count = exporting.write(store, fmt, output if output else sys.stdout, table=table,
+                                include_duplicates=not no_duplicates)
+    except SitroomError as exc:
+        _fail(exc)
+    if output:
+        errors_console.print(f"wrote {count} {'articles' if fmt in ('json', 'jsonl') else 'rows'} to {output}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of an exported article."""
+    print(json.dumps(exporting.export_schema(), indent=2))
+
+
+@app.command()
+def articles(db: str = DbOption, limit: int = typer.Option(50, help="How many rows."),
+             offset: int = typer.Option(0), genre: Optional[str] = typer.Option(None),
+             outlet: Optional[str] = typer.Option(None),
+             no_duplicates: bool = typer.Option(False, help="Only canonical articles.")) -> None:
+    """List stored articles."""
+    store = _store(db)
+    table = Table("id", "published", "outlet", "genre", "lang", "title", "dup of", "ev", "q", "fig")
+    for article in store.articles(limit=limit, offset=offset, genre=genre, outlet=outlet,
+                                  include_duplicates=not no_duplicates):
+        table.add_row(article.id[:10], str(article.published or "–"), escape(article.outlet or "–"), article.genre,
+                      article.language or "?", escape((article.title or article.text[:60])[:70]),
+                      (article.duplicate_of or "")[:10], str(len(article.events)), str(len(article.quotes)),
+                      str(len(article.figures)))
+    console.print(table)
+
+
+def highlighted_text(article: Article) -> Text:
+    text = Text(article.text)
+    for mention in article.mentions:
+        text.stylize(LABEL_STYLES.get(mention.label, "bold"), mention.start, mention.end)
+    return text
+
+
+@app.command()
+def show(article_id: str = typer.Argument(..., help="Article id (or a unique prefix of 6+ characters)."),
+         db: str = DbOption, as_json: bool = typer.Option(False, "--json", help="Print the export JSON.")) -> None:
+    """One article with its records, entities highlighted."""
+    store = _store(db)
+    try:
+        article = store.get(article_id)
+    except SitroomError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps(article.to_export(), ensure_ascii=False, indent=2))
+        return
+    head = Table.grid(padding=(0, 2))
+    for name, value in (("id", article.id), ("outlet", article.outlet), ("published", article.published),
+                        ("url", article.url), ("path", article.path), ("genre", article.genre),
+                        ("language", article.language), ("duplicate of", article.duplicate_of)):
+        if value:
+            head.add_row(f"[dim]{name}[/]", escape(str(value)))
+    console.print(Panel(head, title=escape(article.title or "(no headline)"), title_align="left"))
+    console.print(highlighted_text(article))
+    legend = "  ".join(f"[{style}]{label}[/]" for label, style in LABEL_STYLES.items())
+    console.print(f"\n[dim]entities:[/] {legend}")
+    for dup in store.duplicates_of(article.id):
+        console.print(f"[dim]reprint ({dup['duplicate_kind']}):[/] {dup['id'][:10]} {escape(dup['outlet'] or '')} "
+                      f"{dup['published'] or ''}")
+    if article.removed:
+        console.print("\n[bold]Removed by cleaning[/]")
+        for removal in article.removed:
+            console.print(f"  [dim]{removal.rule}:[/] {escape(removal.text[:120])}")
+    _print_records(article)
+
+
+def _print_records(article: Article) -> None:
+    if article.actors:
+        console.print("\n[bold]Actors[/]")
+        for actor in article.actors:
+            console.print(f"  {escape(actor.name)} [dim]{actor.id} {actor.country or ''} {actor.sector or ''} "
+                          f"×{len(actor.mentions)}[/]")
+    for name in ("events", "quotes", "figures", "times"):
+        records = getattr(article, name)
+        if records:
+            console.print(f"\n[bold]{name.capitalize()}[/]")
+            for record in records:
+                console.print(f"  {escape(_one_line(record))}")
+
+
+def _one_line(record: Any) -> str:
+    data = record.model_dump(exclude_none=True, exclude={"id", "start", "end", "sentence"})
+    return ", ".join(f"{k}={v}" for k, v in data.items() if v not in ([], "", None))[:240]
+
+
+@app.command()
+def search(query: str = typer.Argument(..., help='Words, "phrases", OR, NOT, prefix*.'), db: str = DbOption,
+           limit: int = typer.Option(20)) -> None:
+    """Full-text search over articles, with snippets."""
+    store = _store(db)
+    try:
+        hits = store.search(query, limit=limit)
+    except SitroomError as exc:
+        _fail(exc)
+    if not hits:
+        console.print("no matches")
+    for hit in hits:
+        console.print(f"[bold]{hit['id'][:10]}[/] {escape(hit['title'] or '')} [dim]{escape(hit['outlet'] or '')} "
+                      f"{hit['published'] or ''}[/]")
+        console.print(Text("    ").append(snippet_text(hit["snippet"])))
+
+
+def snippet_text(snippet: str) -> Text:
+    """The store marks matches with control characters; style them, never parse markup from data."""
+    text = Text()
+    for i, part in enumerate(snippet.replace(MATCH_END, MATCH_START).split(MATCH_START)):
+        text.append(part, style="bold yellow" if i % 2 else None)
+    return text
+
+
+@app.command()
+def stats(db: str = DbOption, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Counts: articles, duplicates, genres, languages, outlets, records, errors."""
+    store = _store(db)
+    data = store.stats()
+    if as_json:
+        print(json.dumps(data, indent=2, default=str))
+        return
+    table = Table("what", "count", title=f"{store.url}")
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:8]) or "–"
+        elif isinstance(value, list):
+            value = " – ".join(str(v) for v in value)
+        table.add_row(key, escape(str(value)))
+    console.print(table)
+    recent = store.recent_errors(5)
+    if recent:
+        console.print("[bold]Recent errors[/]")
+        for error in recent:
+            console.print(f"  {escape(error['path'])}: {error['error']}: {escape(error['message'])}")
+
+
+def main() -> None:
+    try:
+        app()
+    except SitroomError as exc:
+        errors_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

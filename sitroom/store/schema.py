@@ -1,0 +1,121 @@
+"""Tables (SQLAlchemy Core). Articles keep their full record as JSON in ``data``;
+the columns beside it are what queries filter and sort on. Extracted records get
+tables of their own so `sitroom events --actor X` is an indexed query, not a scan."""
+
+from __future__ import annotations
+
+from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+                        UniqueConstraint)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+articles = Table(
+    "articles", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("url", Text),
+    Column("title", Text),
+    Column("outlet", Text),
+    Column("published", String(10), index=True),
+    Column("genre", String(16), index=True),
+    Column("language", String(8)),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(40), nullable=False, index=True),
+    Column("raw_hash", String(40), nullable=False),
+    Column("pipeline", String(40), nullable=False),
+    Column("duplicate_of", String(32), index=True),
+    Column("duplicate_kind", String(8)),
+    Column("ingested_at", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+minhashes = Table(
+    "minhashes", metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("signature", LargeBinary, nullable=False),
+)
+
+lsh_bands = Table(
+    "lsh_bands", metadata,
+    Column("band", Integer, nullable=False),
+    Column("bucket", String(16), nullable=False),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_lsh_bands_lookup", "band", "bucket"),
+    Index("ix_lsh_bands_article", "article_id"),
+)
+
+actor_mentions = Table(
+    "actor_mentions", metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("actor_id", String(128), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("country", String(8)),
+    Column("sector", String(8)),
+    Column("mentions", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    UniqueConstraint("article_id", "actor_id"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("type", String(16), nullable=False, index=True),
+    Column("modality", String(16), nullable=False),
+    Column("date", String(32), index=True),
+    Column("source_ids", Text, nullable=False),  # " id1 id2 " so LIKE '% id %' matches a member
+    Column("target_ids", Text, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+quotes = Table(
+    "quotes", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("speaker_text", Text),
+    Column("speaker_actor", String(128), index=True),
+    Column("data", Text, nullable=False),
+)
+
+figures = Table(
+    "figures", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("category", String(32), index=True),
+    Column("counted", Text),
+    Column("claimant", Text),
+    Column("data", Text, nullable=False),
+)
+
+times = Table(
+    "times", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("type", String(16), nullable=False),
+    Column("value", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+ingest_errors = Table(
+    "ingest_errors", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("key", Text),
+    Column("stage", String(32), nullable=False),
+    Column("error", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+# Record tables filled from an Article's lists, replaced whole when the article is re-processed.
+RECORD_TABLES = (actor_mentions, events, quotes, figures, times)
