@@ -30,8 +30,14 @@ def shingles(text: str, size: int) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)}
 
 
+@lru_cache(maxsize=4)
+def _template(count: int) -> MinHash:
+    return MinHash(num_perm=count, seed=1)  # drawing the permutations costs more than hashing a text
+
+
 def signature(text: str, permutations: int = 128, shingle_words: int = 5) -> np.ndarray:
-    minhash = MinHash(num_perm=permutations, seed=1)
+    template = _template(permutations)
+    minhash = MinHash(num_perm=permutations, seed=1, permutations=template.permutations, scheme=template.scheme)
     minhash.update_batch(list(shingles(text, shingle_words)))
     return minhash.hashvalues.astype(np.uint64)
 

@@ -60,6 +60,12 @@ CURRENCY_SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "₽": 
 CURRENCY_WORDS = {"dollar": "USD", "euro": "EUR", "pound": "GBP", "ruble": "RUB",
                   "rouble": "RUB", "hryvnia": "UAH", "hryvnias": "UAH", "yuan": "CNY",
                   "usd": "USD", "eur": "EUR"}
+CURRENCY_CODES = {"USD", "EUR", "GBP", "NOK", "SEK", "DKK", "CHF", "JPY", "CNY", "RUB", "UAH",
+                  "PLN", "CAD", "AUD"}
+CURRENCIES = set(CURRENCY_SYMBOLS.values()) | set(CURRENCY_WORDS.values()) | CURRENCY_CODES
+# Units of energy and mass: quantities with a unit of their own, kept whatever their size.
+OTHER_UNITS = {"gigawatt": "GW", "gigawatts": "GW", "megawatt": "MW", "megawatts": "MW",
+               "tonne": "t", "tonnes": "t", "ton": "t", "tons": "t"}
 PERCENT_WORDS = {"%", "percent", "pct"}
 # Measurement units that belong to the figure's text, keyed by the lower-cased token.
 AREA_UNITS = {"km2": "km2", "km²": "km2", "sq km": "km2", "square km": "km2",
@@ -88,8 +94,10 @@ APPROXIMATORS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("close", "to"), "about"), (("an", "estimated"), "about"), (("estimated",), "about"),
     (("about",), "about"), (("around",), "about"), (("roughly",), "about"),
     (("approximately",), "about"), (("some",), "about"), (("circa",), "about"),
-    (("several",), "about"),
+    (("several",), "about"), (("a", "few"), "about"),
 )
+FRACTION_LEADS = {"by", "than", "about", "nearly", "almost", "roughly", "around", "some", "over",
+                  "under", "only", "just", "barely", "approximately", "estimated"}
 RANGE_JOINERS = {"to", "-", "–", "—", "or"}
 
 CASUALTY_WORDS = {"casualty", "casualties", "death", "dead", "fatality", "killed", "wounded",
@@ -114,9 +122,17 @@ WEAPON_NOUNS = {"drone", "missile", "rocket", "shell", "tank", "aircraft", "jet"
                 "fighter-jet", "cruise", "ballistic", "sortie", "strike", "attack"}
 HOUSING_NOUNS = {"home", "household", "family", "subscriber", "customer", "consumer"}
 TERRITORY_NOUNS = {"territory", "land", "country", "region", "oblast", "province", "area",
-                   "village", "town", "city", "settlement", "square", "district", "front",
-                   "frontline", "front-line", "border", "coast", "coastline", "farmland",
-                   "donbas", "donbass", "crimea"}
+                   "village", "town", "city", "settlement", "district", "farmland", "donbas",
+                   "donbass", "crimea", "surface"}
+# Places whose *count* is a territorial figure ("captured five villages").
+CAPTURED_PLACES = {"village", "town", "city", "settlement", "hamlet", "region", "oblast",
+                   "district", "position", "stronghold"}
+CAPTURE_VERBS = {"capture", "take", "seize", "occupy", "liberate", "control", "hold", "lose",
+                 "retake", "recapture", "claim", "annex", "cede", "withdraw", "enter", "gain"}
+# Verbs whose object share is a share of land ("occupies roughly three quarters").
+OCCUPY_VERBS = {"capture", "seize", "occupy", "control", "liberate", "retake", "recapture",
+                "annex", "cede"}
+UNCOUNTABLE_UNITS = {"aircraft", "artillery", "ammunition", "personnel", "hardware"}
 MONEY_NOUNS = {"aid", "budget", "funding", "fund", "loan", "asset", "reparation", "grant",
                "spending", "revenue", "investment", "debt", "package", "deal", "export",
                "sale", "cost", "price", "financing", "reserve", "tax", "tariff"}
@@ -188,6 +204,7 @@ class _Phrase:
     approx: Optional[str]
     shape: str
     vague: bool = False
+    core_start: int = 0  # start of the amounts, after any approximator
     core_end: int = 0  # end of the amounts, before any trailing unit tokens
 
 
@@ -248,6 +265,9 @@ def _read_amount(doc: Any, i: int, limit: int) -> Optional[_Amount]:
     low_text = doc[i].lower_ if i < limit else ""
     if low_text in CURRENCY_SYMBOLS and i + 1 < limit and _attached(doc, i):
         currency = CURRENCY_SYMBOLS[low_text]
+        i += 1
+    elif doc[i].text in CURRENCY_CODES and i + 1 < limit and doc[i + 1].like_num:
+        currency = doc[i].text
         i += 1
     if i >= limit:
         return None
@@ -319,9 +339,17 @@ def _read_word_amount(doc: Any, start: int, i: int, limit: int,
             return None
         return _Amount(start, end, low=2 * base, high=10 * base, currency=currency,
                        vague=True, shape="vague")
-    # "several dozen", "a few dozen"
-    if word == "dozen" and _lower(doc, i - 1) in ("several", "few"):
-        return _Amount(start, i + 1, low=24, high=120, vague=True, shape="vague")
+    # "several dozen", "a few hundred": two to ten times the unit, like "dozens"
+    if word in ("dozen", "hundred", "thousand", "million", "billion") and \
+            _lower(doc, i - 1) in ("several", "few"):
+        base = 12 if word == "dozen" else SCALES[word]
+        return _Amount(start, i + 1, low=2 * base, high=10 * base, currency=currency,
+                       vague=True, shape="vague")
+    # "about a week", "more than a year"
+    if word in ("a", "an") and _lower(doc, i + 1) in TIME_UNITS and \
+            _lower(doc, i - 1) in ("about", "nearly", "almost", "than", "around", "roughly",
+                                   "approximately", "over", "under"):
+        return _Amount(start, i + 1, value=1, shape="words")
     # fractions: "half", "a fifth", "two-thirds", "one third"
     numerator_end, numerator = i, 1.0
     if word in ("a", "an", "one"):
@@ -348,18 +376,19 @@ def _read_word_amount(doc: Any, start: int, i: int, limit: int,
 
 
 def _fraction_context(doc: Any, first: int, fraction: int, limit: int) -> bool:
-    """Ordinal words are fractions only as "a fifth of X", "half the X", "a quarter to a third"."""
+    """Ordinal words are fractions only in fraction contexts: "a fifth of X", "fell by a third",
+    "half the X", "a quarter to a third", "two-thirds"; not in "a third round"."""
+    following, preceding = _lower(doc, fraction + 1), _lower(doc, first - 1)
     if doc[fraction].lower_ == "half" and first == fraction:
-        prev = _lower(doc, first - 1)
-        if prev in ("first", "second", "latter", "former", "the") or doc[first].ent_type_ == "DATE" \
-                and _lower(doc, fraction + 1) in ("of",) and _lower(doc, fraction + 2) in MONTHS:
+        if preceding in ("first", "second", "latter", "former", "the"):
             return False
-        return _lower(doc, fraction + 1) in ("of", "the", "its", "their", "his", "her", "all")
+        return following in ("of", "the", "its", "their", "his", "her", "all") or \
+            preceding in FRACTION_LEADS
     if first == fraction:
         return False
-    following = _lower(doc, fraction + 1)
-    return following in ("of", "to", "or") or _lower(doc, first - 1) in ("than", "about",
-                                                                             "nearly", "almost")
+    if doc[fraction].lower_.endswith("s"):  # "two-thirds", "three quarters"
+        return True
+    return following in ("of", "to", "or") or preceding in FRACTION_LEADS
 
 
 def _read_phrase(doc: Any, i: int, limit: int) -> Optional[_Phrase]:
@@ -386,12 +415,21 @@ def _read_phrase(doc: Any, i: int, limit: int) -> Optional[_Phrase]:
                 unit = second.unit
             if second.currency:
                 unit = unit or second.currency
-            if low_value <= high_value:
+            if joiner == "to" and second.value == 1 and low_value > 1 and not unit:
+                value, unit, end, shape = low_value, "ratio", second.end, "ratio"  # "six to one"
+            elif low_value <= high_value:
                 value, low, high = None, low_value, high_value
                 end = second.end
                 shape = "range"
                 if between:
                     start -= 1
+    # "one in four" households
+    if joiner == "in" and first.value is not None and not first.unit and not first.currency:
+        second = _read_amount(doc, end + 1, limit)
+        if second is not None and second.value and first.value < second.value <= 100 and \
+                not second.unit and not second.scaled:
+            value, unit, end, shape = first.value / second.value, "fraction", second.end, "ratio"
+    core_start = start
     approx = None
     if shape != "range" or not between:
         approx, start = _approximator(doc, start)
@@ -399,7 +437,9 @@ def _read_phrase(doc: Any, i: int, limit: int) -> Optional[_Phrase]:
         approx = approx or "about"
     core_end = end
     end, unit = _trailing_unit(doc, end, limit, unit)
-    return _Phrase(start, end, value, low, high, unit, approx, shape, first.vague, core_end)
+    if _lower(doc, end) == "or" and _lower(doc, end + 1) == "so" and end + 1 < limit:
+        end, approx = end + 2, approx or "about"  # "25 percent or so"
+    return _Phrase(start, end, value, low, high, unit, approx, shape, first.vague, core_start, core_end)
 
 
 def _unscaled(doc: Any, amount: _Amount) -> float:
@@ -443,8 +483,13 @@ def _trailing_unit(doc: Any, end: int, limit: int, unit: Optional[str]) -> tuple
     word = _lower(doc, j) if j < limit else ""
     if word in TIME_UNITS and not unit:
         return j + 1, TIME_UNITS[word]
-    if doc[j].lemma_.lower() in CURRENCY_WORDS and not unit if j < limit else False:
-        return j + 1, CURRENCY_WORDS[doc[j].lemma_.lower()]
+    if j < limit and not unit:
+        if doc[j].lemma_.lower() in CURRENCY_WORDS:
+            return j + 1, CURRENCY_WORDS[doc[j].lemma_.lower()]
+        if doc[j].text in CURRENCY_CODES:
+            return j + 1, doc[j].text
+        if word in OTHER_UNITS:
+            return j + 1, OTHER_UNITS[word]
     if word in ("times", "fold") and not unit and not hyphenated:
         return j + 1, "times"
     return end, unit
@@ -478,7 +523,7 @@ def _is_excluded(doc: Any, phrase: _Phrase, sent_start: int) -> Optional[str]:
                                            "hrs", "h"):
         return "clock"
     if any(t.ent_type_ in ("ORDINAL", "TIME") for t in doc[phrase.start:phrase.core_end]) \
-            and phrase.unit not in ("percent", "fraction") and not phrase.vague:
+            and phrase.unit not in ("percent", "fraction", *TIME_UNITS.values()) and not phrase.vague:
         return "time-or-ordinal"
     # model names and codes: "F-16", "Su-34", "G7", "Minsk-2"
     if phrase.start - 2 >= sent_start and doc[phrase.start - 1].text == "-" and \
@@ -495,6 +540,10 @@ def _is_excluded(doc: Any, phrase: _Phrase, sent_start: int) -> Optional[str]:
     if phrase.unit == "years" and (nxt == "old" or nxt == "-" and _lower(doc, phrase.end + 1) == "old"):
         return "age"
     if phrase.unit in TIME_UNITS.values():
+        after_next = doc[phrase.end + 1] if phrase.end + 1 < len(doc) else None
+        # "three years on" (later), but not "two days on the front"
+        if nxt == "on" and (after_next is None or after_next.is_punct or after_next.is_space):
+            return "relative-time"
         if nxt in RELATIVE_TIME_AFTER or prev in RELATIVE_TIME_BEFORE or \
                 (prev in ("the", "these", "those") and nxt != "of"):
             return "relative-time"
@@ -535,7 +584,7 @@ def _noun_span(doc: Any, head: Any, exclude: range) -> tuple[int, int]:
 def _counted(doc: Any, phrase: _Phrase) -> tuple[Optional[Any], Optional[tuple[int, int]], str]:
     """The noun the figure counts, its span, and how it was found."""
     span = range(phrase.start, phrase.end)
-    root = _phrase_root(doc, phrase.start, phrase.end)
+    root = _phrase_root(doc, phrase.core_start, phrase.end)
     # "810 drones", "1,000 prisoners"
     if root.dep_ in ("nummod", "quantmod", "compound", "amod", "nmod", "npadvmod") and \
             root.head.i not in span and root.head.pos_ in ("NOUN", "PROPN") and \
@@ -560,21 +609,34 @@ def _counted(doc: Any, phrase: _Phrase) -> tuple[Optional[Any], Optional[tuple[i
         governor = governor.head
     if governor.pos_ in ("VERB", "AUX") and governor.lemma_ in CHANGE_VERBS and \
             root.dep_ in ("pobj", "dobj", "attr", "npadvmod", "advmod"):
+        # "X puts Russian losses at 1 million": the object is what is counted
+        objects = [c for c in governor.children if c.dep_ == "dobj" and c.i not in span]
+        if objects and root.dep_ == "pobj":
+            return objects[0], _noun_span(doc, objects[0], span), "verb-object"
         for child in governor.children:
             if child.dep_ in ("nsubj", "nsubjpass") and child.i not in span:
                 if child.pos_ == "PRON":
                     break
-                return child, _noun_span(doc, child, span), "verb-subject"
-            if child.dep_ == "dobj" and child.i not in span and governor.lemma_ in ("put", "estimate"):
-                return child, _noun_span(doc, child, span), "verb-object"
+                return _of_noun(child), _noun_span(doc, _of_noun(child), span), "verb-subject"
     return None, None, "none"
+
+
+def _of_noun(noun: Any) -> Any:
+    """ "the number of dead" counts "dead", not "number"."""
+    if noun.lemma_.lower() in ("number", "toll", "figure", "count", "tally", "total", "share"):
+        for prep in noun.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                objects = [c for c in prep.children if c.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+    return noun
 
 
 def _next_content(doc: Any, i: int) -> Optional[int]:
     """Index of the noun a number modifies, skipping adjectives ("12,000 civilian deaths")."""
     j = i
-    while j < len(doc) and (doc[j].pos_ in ("ADJ", "PROPN", "NOUN") or doc[j].text == "-") and \
-            doc[j].dep_ in ("amod", "compound", "nmod", "punct") and j - i < 4:
+    while j < len(doc) and doc[j].dep_ in ("amod", "compound", "nmod", "punct") and \
+            (doc[j].text == "-" or doc[j].dep_ != "punct") and j - i < 4:
         j += 1
     return j if j < len(doc) else None
 
@@ -589,6 +651,42 @@ def _governing_lemmas(token: Any, hops: int = 3) -> list[str]:
     return lemmas
 
 
+def _casualty_context(token: Any, counted_words: set[str]) -> bool:
+    """Is the counted thing dead, wounded, captured or missing?"""
+    if counted_words & CASUALTY_WORDS or token.lower_ in CASUALTY_WORDS:
+        return True
+    # "soldiers killed in action", "people listed as missing"
+    for child in token.children:
+        if child.dep_ in ("acl", "relcl", "amod") and (child.lemma_ in CASUALTY_VERBS or
+                                                        child.lower_ in CASUALTY_WORDS):
+            return True
+    # climb from "children" in "wounded 14 civilians, including three children" to "civilians"
+    node = token
+    while node.dep_ in ("prep", "pobj", "conj", "appos", "nummod", "quantmod") and node.head.i != node.i:
+        node = node.head
+        if _is_casualty_word(node):  # "the bodies of 6,000 soldiers", "deaths, including 726 children"
+            return True
+    verb, role = node.head, node.dep_
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    # the victims are the object or the passive subject of "kill", the subject of "die"
+    if verb.lemma_ in ("die", "perish"):
+        return role in ("nsubj", "dobj")
+    if verb.lemma_ == "lose":
+        return role == "dobj"
+    if verb.lemma_ in CASUALTY_VERBS:
+        return role in ("dobj", "nsubjpass")
+    # "listed as missing", "reported dead"
+    near = list(verb.children) + [grandchild for child in verb.children if child.dep_ == "prep"
+                                  for grandchild in child.children]
+    return any(t.lower_ in CASUALTY_WORDS and t.dep_ in ("acomp", "oprd", "pobj", "pcomp", "xcomp",
+                                                          "advcl") for t in near)
+
+
+def _is_casualty_word(token: Any) -> bool:
+    return token.lower_ in CASUALTY_WORDS or token.lemma_.lower() in CASUALTY_WORDS
+
+
 def _category(doc: Any, phrase: _Phrase, counted: Optional[Any]) -> tuple[str, str]:
     """Category and unit of a figure, from its measurement unit and counted noun."""
     unit = phrase.unit
@@ -596,36 +694,50 @@ def _category(doc: Any, phrase: _Phrase, counted: Optional[Any]) -> tuple[str, s
     counted_words = set()
     if counted is not None:
         counted_words = {t.lemma_.lower() for t in counted.subtree if t.i < counted.i + 1} | {lemma}
-    root = _phrase_root(doc, phrase.start, phrase.end)
-    if unit in ("USD", "EUR", "GBP", "RUB", "UAH", "CNY"):
+    root = _phrase_root(doc, phrase.core_start, phrase.end)
+    if unit in CURRENCIES:
         return "money", unit
+    if unit in ("km", "mi", "m") and any(t.lemma_ in ("range", "reach", "fly", "strike")
+                                         for t in root.sent):
+        return "weapons", unit  # a weapon's range, not ground held
     if unit in ("km2", "sq mi", "ha", "km", "mi", "m"):
         return "territory", unit
     if unit in TIME_UNITS.values():
         return "duration", unit
-    casualty_context = bool(counted_words & CASUALTY_WORDS) or \
-        bool(set(_governing_lemmas(counted if counted is not None else root)) & CASUALTY_VERBS) or \
-        bool(set(_governing_lemmas(root, 2)) & CASUALTY_VERBS)
+    if unit in OTHER_UNITS.values():
+        return "other", unit
+    casualty_context = _casualty_context(root, counted_words) or (
+        counted is not None and _casualty_context(counted, counted_words))
     if unit in ("percent", "fraction", "percentage points", "times"):
         is_place = counted is not None and (counted.ent_type_ in ("GPE", "LOC") or
                                             lemma in TERRITORY_NOUNS or counted_words & TERRITORY_NOUNS)
-        if is_place:
+        if is_place or set(_governing_lemmas(root, 2)) & OCCUPY_VERBS:
             return "territory", unit
         return "rate", unit
     if phrase.value is not None and phrase.value >= 1e6 and lemma in MONEY_NOUNS:
         return "money", unit
     if casualty_context and (counted is None or lemma in PEOPLE_NOUNS | CASUALTY_WORDS or
-                             counted.ent_type_ == "NORP"):
+                             counted.lower_ in CASUALTY_WORDS or counted.ent_type_ == "NORP"):
         return "casualties", "people"
     if lemma in WEAPON_NOUNS or counted_words & {"drone", "missile"}:
-        plural = counted.lower_ if counted.tag_ in ("NNS", "NNPS") else lemma + "s"
-        return "weapons", plural
+        return "weapons", _plural(lemma)
     if lemma in PEOPLE_NOUNS or (counted is not None and counted.ent_type_ == "NORP" and
                                  counted.tag_ in ("NNS", "NNPS")):
-        return "people", "people" if lemma not in HOUSING_NOUNS else lemma + "s"
-    if lemma in TERRITORY_NOUNS and lemma not in ("border", "front", "frontline", "coast"):
-        return "territory", lemma + "s" if not lemma.endswith("s") else lemma
-    return "other", unit or (lemma or None)
+        return "people", "people" if lemma not in HOUSING_NOUNS else _plural(lemma)
+    if lemma in CAPTURED_PLACES and counted is not None and \
+            set(_governing_lemmas(counted, 2)) & CAPTURE_VERBS:
+        return "territory", _plural(lemma)
+    return "other", unit or (_plural(lemma) if lemma else None)
+
+
+def _plural(lemma: str) -> str:
+    if lemma in UNCOUNTABLE_UNITS or lemma.endswith("s"):
+        return lemma
+    if lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
+        return lemma[:-1] + "ies"
+    if lemma.endswith(("ch", "sh", "x")):
+        return lemma + "es"
+    return lemma + "s"
 
 
 def _is_source_count(doc: Any, counted: Optional[Any]) -> bool:
@@ -647,9 +759,10 @@ def _clause(token: Any) -> Any:
 
 
 def _subject(verb: Any) -> Optional[Any]:
-    for child in verb.children:
-        if child.dep_ == "nsubj":
-            return child
+    # the subject nearest the verb: "..., the largest attack of the war, the air force said"
+    subjects = [child for child in verb.children if child.dep_ == "nsubj"]
+    if subjects:
+        return min(subjects, key=lambda child: abs(verb.i - child.i))
     for child in verb.children:
         if child.dep_ == "agent":
             objects = [c for c in child.children if c.dep_ == "pobj"]
@@ -659,23 +772,64 @@ def _subject(verb: Any) -> Optional[Any]:
 
 
 def _trimmed(doc: Any, token: Any) -> tuple[int, int]:
-    """A claimant's span: its subtree, cut at a relative clause or a comma-delimited aside."""
+    """A claimant's span: its subtree, cut before a relative clause, an aside or a line break."""
     left, right = token.left_edge.i, token.right_edge.i + 1
-    for child in token.rights:
-        if child.dep_ in ("relcl", "acl") or (child.dep_ in ("punct",) and child.text == ","):
-            right = min(right, child.i)
+    for descendant in token.subtree:
+        if descendant.i > token.i and (descendant.dep_ in ("relcl", "acl") or descendant.text == ","):
+            right = min(right, descendant.left_edge.i if descendant.dep_ != "punct" else descendant.i)
+    # a headline or dateline ("KYIV —") glued to the sentence by the segmenter
+    for i in range(right - 1, left - 1, -1):
+        if "\n" in doc[i].text or doc[i].text in ("—", "--"):
+            left = i + 1
             break
-    while right > left and doc[right - 1].is_punct:
+    while right > left and (doc[right - 1].is_punct or doc[right - 1].is_space):
         right -= 1
+    while left < right and doc[left].is_space:
+        left += 1
     return left, right
+
+
+def _paragraph(doc: Any, sent: Any, i: int) -> range:
+    """Token range of the sentence part between line breaks around token i (the segmenter
+    sometimes glues a headline or dateline to the first sentence)."""
+    left, right = sent.start, sent.end
+    for j in range(i - 1, sent.start - 1, -1):
+        if "\n" in doc[j].text:
+            left = j + 1
+            break
+    for j in range(i, sent.end):
+        if "\n" in doc[j].text:
+            right = j
+            break
+    return range(left, right)
+
+
+def _speaker(doc: Any, verb: Any, within: range) -> Optional[Any]:
+    """The subject of a speech verb, mending two misparses of postposed attributions:
+    "..., the World Bank calculated" (subject parsed as object + acl) and
+    "..., a Western assessment seen by us says" (subject parsed as an apposition)."""
+    subject = _subject(verb)
+    if subject is not None:
+        return subject
+    if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN") and verb.head.i == verb.i - 1:
+        return verb.head
+    comma = max((j for j in within if j < verb.i and doc[j].text == ","), default=None)
+    if comma is None or comma >= verb.i - 1:
+        return None
+    node = doc[verb.i - 1]
+    while comma < node.head.i < verb.i:
+        node = node.head
+    return node if node.pos_ in ("NOUN", "PROPN", "PRON") else None
 
 
 def _claimant(doc: Any, phrase: _Phrase, sent: Any) -> Optional[tuple[int, int, str]]:
     """Who the figure is attributed to: "according to X", or the subject of a speech verb."""
     span = range(phrase.start, phrase.end)
-    root = _phrase_root(doc, phrase.start, phrase.end)
+    within = _paragraph(doc, sent, phrase.start)
+    root = _phrase_root(doc, phrase.core_start, phrase.end)
     candidates = []
-    for token in sent:
+    for i in within:
+        token = doc[i]
         if token.lower_ == "according":
             for to in token.children:
                 if to.lower_ == "to":
@@ -686,31 +840,38 @@ def _claimant(doc: Any, phrase: _Phrase, sent: Any) -> Optional[tuple[int, int, 
     if candidates:
         _, left, right, rule = min(candidates)
         return left, right, rule
+
+    def claimed_by(verb: Any) -> Optional[tuple[int, int, str]]:
+        speaker = _speaker(doc, verb, within)
+        if speaker is None or speaker.i in span or speaker.i not in within:
+            return None
+        left, right = _trimmed(doc, speaker)
+        if left <= phrase.start < right:
+            return None
+        return left, right, f"speech-{verb.lemma_}"
+
     # speech verbs governing the figure's clause ("X said", "one official told me")
     token = root
     while token.head.i != token.i:
         token = token.head
-        if token.pos_ in ("VERB", "AUX") and token.lemma_ in SPEECH_VERBS:
-            subject = _subject(token)
-            if subject is not None and subject.i not in span and \
-                    not (subject.left_edge.i <= phrase.start < subject.right_edge.i + 1):
-                left, right = _trimmed(doc, subject)
-                return left, right, f"speech-{token.lemma_}"
-    # a parenthetical speech verb hanging off the figure's clause ("..., the Kremlin claims")
-    clause_root = _clause(root)
-    for token in sent:
-        if token.lemma_ in SPEECH_VERBS and token.pos_ == "VERB" and token.head.i == clause_root.i \
-                and token.dep_ in ("parataxis", "ccomp", "advcl") and token.i > phrase.end:
-            subject = _subject(token)
-            if subject is not None:
-                left, right = _trimmed(doc, subject)
-                return left, right, f"speech-{token.lemma_}"
+        if token.i in within and token.pos_ in ("VERB", "AUX") and token.lemma_ in SPEECH_VERBS:
+            found = claimed_by(token)
+            if found:
+                return found
+    # a parenthetical speech verb with no complement of its own ("..., the Kremlin claims")
+    parentheticals = [doc[i] for i in within if doc[i].lemma_ in SPEECH_VERBS and
+                      doc[i].pos_ == "VERB" and i not in span and
+                      not any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in doc[i].children)]
+    for verb in sorted(parentheticals, key=lambda v: abs(v.i - phrase.start)):
+        found = claimed_by(verb)
+        if found:
+            return found
     return None
 
 
 def _time_ref(doc: Any, phrase: _Phrase, sent: Any, figure_spans: Sequence[range]) -> Optional[str]:
     """The DATE expression in the figure's clause, with its preposition ("since February 2022")."""
-    root = _phrase_root(doc, phrase.start, phrase.end)
+    root = _phrase_root(doc, phrase.core_start, phrase.end)
     clause = _clause(root)
     best: Optional[tuple[int, str]] = None
     for ent in sent.ents:
@@ -744,7 +905,7 @@ def _keep(category: str, phrase: _Phrase, counted: Optional[Any]) -> bool:
     """Precision filter: plain counts are figures only when they are large or analytic."""
     if counted is not None and counted.lemma_.lower() in NON_ANALYTIC_NOUNS:
         return category in ("money", "casualties") or (phrase.value or 0) >= 1000
-    if category != "other":
+    if category != "other" or phrase.unit in OTHER_UNITS.values():
         return True
     magnitude = phrase.value if phrase.value is not None else (phrase.high or 0)
     return magnitude >= 1000 or phrase.vague and counted is not None
@@ -774,8 +935,14 @@ def find_figures(doc: Any, actor_spans: Iterable[ActorSpan] = (), article_id: st
     for sent_index, phrase in phrases:
         sent = sentences[sent_index]
         counted, counted_span, counted_rule = _counted(doc, phrase)
+        if counted is not None and counted.pos_ == "PRON":  # "about 1.2 million of them"
+            counted, counted_span, counted_rule = None, None, "none"
         category, unit = _category(doc, phrase, counted)
-        if not _keep(category, phrase, counted) or (
+        previous = figures[-1] if figures and figures[-1].sentence == sent_index else None
+        if counted is None and unit is None and category == "other" and previous is not None:
+            # "up from about 110 in April", "of whom only about 1,600": the same thing again
+            category, unit, counted_rule = previous.category, previous.unit, "inherited"
+        if not (counted_rule == "inherited" or _keep(category, phrase, counted)) or (
                 category in ("people", "other") and (phrase.value or 0) < 10 and
                 _is_source_count(doc, counted)):
             continue
@@ -790,7 +957,7 @@ def find_figures(doc: Any, actor_spans: Iterable[ActorSpan] = (), article_id: st
                                    if a_start < c_end and c_start < a_end), None)
         start_char = doc[phrase.start].idx
         end_char = doc[phrase.end - 1].idx + len(doc[phrase.end - 1])
-        counted_text = None
+        counted_text = previous.counted if counted_rule == "inherited" and previous else None
         if counted_span is not None:
             counted_text = doc[counted_span[0]:counted_span[1]].text
         rule = f"{phrase.shape};counted:{counted_rule};claimant:{claim_rule}"
@@ -810,7 +977,8 @@ def find_figures(doc: Any, actor_spans: Iterable[ActorSpan] = (), article_id: st
 def _can_start(token: Any) -> bool:
     low = token.lower_
     return (token.like_num or low in CURRENCY_SYMBOLS or low in VAGUE_PLURALS or
-            low in FRACTIONS or low in ("a", "an", "dozen") or bool(_DIGITS_WITH_SUFFIX.match(token.text)))
+            low in FRACTIONS or low in ("a", "an", "dozen", "hundred", "thousand", "million", "billion") or
+            token.text in CURRENCY_CODES or bool(_DIGITS_WITH_SUFFIX.match(token.text)))
 
 
 @stage(requires=("article.doc",), assigns=("article.figures",), english_only=True)

@@ -48,7 +48,8 @@ welcome applaud thank question wonder speculate observe remark comment testify
 tout insist assure reassure caution concur dispute rebut reject dismiss oppose support
 endorse back favor favour want plan intend refuse decline announce order instruct
 show find suggest indicate conclude read say describe characterize portray label dub
-acknowledge recount describe urge press implore plead appeal lobby push
+acknowledge recount describe urge press implore plead appeal lobby push liken brand
+deem proclaim echo reference champion lambast scold rebuke
 """.split())
 
 # Verbs whose object alone can be the content ("criticized the plan", "cited the polls").
@@ -56,7 +57,8 @@ OBJECT_CONTENT_VERBS = frozenset("""
 cite mention criticize criticise condemn denounce blast slam attack praise hail welcome
 applaud question reject dismiss oppose support endorse back favor favour want announce
 propose deny dispute describe discuss tout recommend demand request predict acknowledge
-admit reveal disclose confirm estimate promise pledge threaten order
+admit reveal disclose confirm estimate promise pledge threaten order call accuse label
+dub brand liken deem proclaim echo reference champion lambast scold rebuke characterize
 """.split())
 
 # Verbs whose infinitive complement is the content ("vowed to continue").
@@ -381,10 +383,20 @@ def _is_quote_mark(token) -> bool:
 def _source_tokens(cue, quote_of_token) -> list:
     """The subject of the cue as written (never words inside a quotation)."""
     source = _subject_of(cue)
-    if source and all(quote_of_token[t.i] is None for t in source):
+    if not source:
+        return []
+    if all(quote_of_token[t.i] is None for t in source) and _same_line(source, cue):
         return source
-    # A misparse put the subject inside the quotation: take the name next to the cue.
+    # A misparse put the subject inside a quotation or on another line (a headline, a
+    # time stamp): take the name next to the cue instead.
     return _adjacent_name(cue, quote_of_token)
+
+
+def _same_line(tokens: list, cue) -> bool:
+    doc = cue.doc
+    low = min(tokens[0].i, cue.i)
+    high = max(tokens[-1].i, cue.i)
+    return not any("\n" in t.text for t in doc[low:high + 1])
 
 
 def _subject_of(cue) -> list:
@@ -429,14 +441,22 @@ def _adjacent_name(cue, quote_of_token) -> list:
         token = doc[i]
         if token.pos_ not in ("PROPN", "NOUN", "PRON") or token.ent_type_ in ("DATE", "TIME"):
             continue
-        if token.head is cue and token.dep_ in ("dobj", "dative", "npadvmod", "attr", "oprd"):
-            continue
+        if any(a is cue and d.dep_ in ("dobj", "dative", "npadvmod", "attr", "oprd", "ccomp")
+               for d, a in _with_heads(token)):
+            continue  # the cue's object, not its speaker
         head = token
         while (head.head is not head and head.head.pos_ in ("PROPN", "NOUN")
                and quote_of_token[head.head.i] is None and abs(head.head.i - i) <= 4):
             head = head.head
         return _source_phrase(head, stop=cue)
     return []
+
+
+def _with_heads(token):
+    """(token, head) pairs from ``token`` up to the root."""
+    while token.head is not token:
+        yield token, token.head
+        token = token.head
 
 
 def _passive_agent(verb) -> list:
@@ -608,9 +628,15 @@ def _prepositional_content(cue, lemma: str) -> Optional[list]:
 
 
 def _object_content(cue) -> Optional[list]:
+    """The object, with what the cue says about it: "called [Zelensky a “dictator”]"."""
     for child in cue.children:
         if child.dep_ == "dobj" and child.i > cue.i and child.pos_ != "PRON":
-            tokens = _trim(child.subtree)
+            end = child.right_edge.i
+            for complement in cue.children:
+                if complement.i > child.i and (complement.dep_ in ("oprd", "xcomp", "ccomp") or (
+                        complement.dep_ == "prep" and complement.lower_ in ("as", "of", "to", "for"))):
+                    end = max(end, complement.right_edge.i)
+            tokens = _trim(cue.doc[child.left_edge.i:end + 1])
             if tokens:
                 return tokens
     return None
@@ -645,11 +671,7 @@ def _indirect_kind(tokens: list, quote_of_token) -> str:
 
 def _partial_quotes(doc, quotes, quote_of_token, used_quotes: set, drafts: list,
                     sentence_of_token) -> list[_Draft]:
-    """Short quoted phrases not inside any attribution: kind ``partial``.
-
-    The speaker is the subject of the verb the phrase depends on ("Trump called him a
-    “dictator”"), when there is one.
-    """
+    """Short quoted phrases not inside any attribution: kind ``partial``."""
     covered = [f for d in drafts for f in d.fragments]
     found = []
     for index, (start, end) in enumerate(quotes):
@@ -661,13 +683,34 @@ def _partial_quotes(doc, quotes, quote_of_token, used_quotes: set, drafts: list,
         words = [t for t in span if t.is_alpha]
         if not words or len(words) > PARTIAL_MAX_WORDS:
             continue
-        head = span.root
-        verb = next((a for a in [head, *head.ancestors] if a.pos_ in ("VERB", "AUX")), None)
-        source = _source_tokens(verb, quote_of_token) if verb is not None else []
-        cue_span = (verb.idx, verb.idx + len(verb.text)) if verb is not None and source else None
+        sentence = sentence_of_token[span[0].i]
+        cue, source = _scare_quote_speaker(span, quote_of_token, drafts, sentence)
+        cue_span = (cue.idx, cue.idx + len(cue.text)) if cue is not None else None
         found.append(_Draft([(start, end)], "partial", "scare_quote", 0.4, cue_span, source,
-                            sentence_of_token[span[0].i]))
+                            sentence))
     return found
+
+
+def _scare_quote_speaker(span, quote_of_token, drafts: list, sentence: int):
+    """(cue token or None, source tokens) for a quoted phrase.
+
+    The subject of a reporting verb the phrase depends on or that shares its sentence;
+    failing that, the source of the attribution just before it (an article paraphrasing
+    one speaker keeps quoting their words); failing that, the subject of its verb.
+    """
+    ancestors = [span.root, *span.root.ancestors]
+    cues = [t for t in ancestors if _is_cue(t) and quote_of_token[t.i] is None]
+    cues += [t for t in span.sent if _is_cue(t) and quote_of_token[t.i] is None and t not in cues]
+    for cue in cues:
+        source = _source_tokens(cue, quote_of_token)
+        if source:
+            return cue, source
+    earlier = [d for d in drafts if d.source_tokens and sentence - 2 <= d.sentence <= sentence
+               and d.fragments[0][0] < span.start_char]
+    if earlier:
+        return None, max(earlier, key=lambda d: d.fragments[0][0]).source_tokens
+    verb = next((t for t in ancestors if t.pos_ in ("VERB", "AUX")), None)
+    return None, (_source_tokens(verb, quote_of_token) if verb is not None else [])
 
 
 # ---- quote followed by a dash and a name; headline "Name: words"

@@ -16,6 +16,11 @@ from ..errors import BinaryInputError, EmptyInputError, EncodingError, Malformed
 
 # Share of control characters above which bytes are "binary", not text.
 MAX_CONTROL_SHARE = 0.05
+# DOS code pages fit almost any bytes and are next to never used for news on the web;
+# left in, they win the detection on short Latin-1 or cp1252 texts.
+DOS_CODEPAGES = ["cp437", "cp737", "cp775", "cp850", "cp852", "cp855", "cp857", "cp858", "cp860", "cp861",
+                 "cp862", "cp863", "cp864", "cp865", "cp866", "cp869"]
+WESTERN = ("cp1252", "latin_1", "iso8859_15")
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,12 @@ def decode(data: bytes, declared: Optional[str] = None) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     else:
-        best = from_bytes(data[:1_000_000]).best()
+        matches = from_bytes(data[:1_000_000], cp_exclusion=DOS_CODEPAGES)
+        best = matches.best()
+        if best is not None:
+            # Equally plausible code pages are common on short texts; Western European wins the tie.
+            tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+            best = next((m for m in tied if m.encoding in WESTERN), best)
         if best is None or best.encoding is None:
             raise EncodingError("bytes are not text in any supported encoding")
         try:

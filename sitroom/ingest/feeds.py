@@ -41,7 +41,8 @@ def html_fragment_to_text(fragment: str) -> str:
 def read(path: Path, overrides: Overrides, *, max_file_bytes: int, max_item_chars: int) -> Iterator[RawItem]:
     data = read_bytes(path, max_file_bytes)
     parsed = feedparser.parse(data)
-    if parsed.bozo and not parsed.entries:
+    readable = [e for e in parsed.entries if e.get("title") or e.get("summary") or e.get("content")]
+    if parsed.bozo and not readable:
         raise MalformedInputError(f"not a readable RSS/Atom feed ({parsed.get('bozo_exception', 'parse error')})")
     if not parsed.entries:
         raise EmptyInputError("feed has no items")

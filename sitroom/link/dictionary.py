@@ -48,13 +48,15 @@ Public API (used by the resolver and the event coder)::
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from ..config import package_data
 from ..errors import ConfigError
@@ -78,23 +80,27 @@ _CODE_BLOCK = re.compile(r"\[([^\]]*)\]")
 _DATE_SPEC = re.compile(r"^(?:(?P<op>[<>])(?P<single>\d{6,8})|(?P<a>\d{6,8})-(?P<b>\d{6,8}))$")
 
 
+def _normalize(text: str) -> str:
+    text = text.translate(_APOSTROPHES)
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.upper()
+
+
 @lru_cache(maxsize=200_000)
 def normalize_token(token: str) -> str:
     """Upper-case, accent-free, with typographic apostrophes/dashes made ASCII."""
-    token = token.translate(_APOSTROPHES)
-    if not token.isascii():
-        token = "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
-    return token.upper()
+    return _normalize(token)
 
 
 def phrase_tokens(phrase: str) -> tuple[str, ...]:
     """Dictionary phrase (``VLADIMIR_V._PUTIN_``) -> normalized tokens."""
-    return tuple(normalize_token(word) for word in phrase.replace("_", " ").split())
+    return tuple(_normalize(phrase.replace("_", " ")).split())
 
 
 def _phrase_variants(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
     variants = [tokens]
-    if any("-" in t for t in tokens):
+    if "-" in "".join(tokens):
         split: list[str] = []
         for token in tokens:
             split.extend(w for w in re.split(r"(" + _INNER_HYPHEN.pattern + r")", token) if w)
@@ -103,23 +109,15 @@ def _phrase_variants(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
     return variants
 
 
-_SMALL_WORDS = frozenset({"OF", "THE", "AND", "FOR", "IN", "ON", "AT", "DE", "DU", "DES", "LA", "LE"})
+_SMALL_WORD = re.compile(r"(?<= )(?:Of|The|And|For|In|On|At|De|Du|Des|La|Le)(?= |$)")
 
 
 def display_name(phrase: str) -> str:
     """``VLADIMIR_PUTIN_`` -> ``Vladimir Putin``; ``UN`` and ``OSCE`` stay capitals."""
-    words = phrase.replace("_", " ").split()
-    if len(words) == 1 and len(words[0]) <= 5 and words[0].isupper():
-        return words[0]
-    shown = []
-    for i, word in enumerate(words):
-        if any(c.islower() for c in word):
-            shown.append(word)
-        elif i > 0 and word in _SMALL_WORDS:
-            shown.append(word.lower())
-        else:
-            shown.append(word.title())
-    return " ".join(shown)
+    text = " ".join(phrase.replace("_", " ").split())
+    if not text.isupper() or (" " not in text and len(text) <= 5):
+        return text
+    return _SMALL_WORD.sub(lambda m: m.group(0).lower(), text.title())
 
 
 # --------------------------------------------------------------------------- records
@@ -157,19 +155,27 @@ class ActorEntry:
     source: str = ""  # "file:line" of the entry's first line
     country: Optional[str] = None
     sector: Optional[str] = None
-    kind: Optional[str] = None  # person, organization, place, group (curated entries)
+    kind: Optional[str] = None  # curated entries: person, group, organization, media, country
+    # How short all-letter phrases are written (("Xi",), ("UN",)): the case guard accepts
+    # exactly these spellings. Phoenix phrases are all capitals, so for them it is capitals.
+    exact_forms: set[tuple[str, ...]] = field(default_factory=set)
 
     def range_at(self, when: Optional[date]) -> Optional[CodeRange]:
         """The code range in force at ``when`` (None means today).
 
-        The first dated range containing the date wins (file order), else the first
-        undated range: Phoenix lists an undated ``[RUSELI]`` as the fallback for the
-        years outside a person's dated offices.
+        Of the dated ranges containing the date, the one that started last wins (a
+        short exception inside a long office, a new role next to an old one; among
+        equal starts, file order), else the first undated range: Phoenix lists an
+        undated ``[RUSELI]`` as the fallback for the years outside a person's offices.
         """
         when = when or date.today()
+        current: Optional[CodeRange] = None
         for code_range in self.codes:
             if code_range.dated and code_range.contains(when):
-                return code_range
+                if current is None or (code_range.start or date.min) > (current.start or date.min):
+                    current = code_range
+        if current is not None:
+            return current
         return next((r for r in self.codes if not r.dated), None)
 
     def code_at(self, when: Optional[date]) -> Optional[str]:
@@ -200,7 +206,7 @@ class Match:
         return self.entry.name
 
 
-class _PhraseIndex:
+class PhraseIndex:
     """First token -> candidate phrases, longest first, for longest-match lookup."""
 
     def __init__(self) -> None:
@@ -246,17 +252,18 @@ def _looks_like_acronym(phrase: tuple[str, ...]) -> bool:
     return all(len(w) <= 3 and w.isalpha() for w in phrase)
 
 
-def _capitalisation_ok(phrase: tuple[str, ...], text: Sequence[str]) -> bool:
+def _capitalisation_ok(phrase: tuple[str, ...], text: Sequence[str], entry: ActorEntry) -> bool:
     """Guard case-insensitive matching against common words.
 
     A name must show a capital letter somewhere ("the kremlin" in lower case is not
-    taken), and a short all-letter phrase such as US, UN, WHO or IT must be written in
-    capitals (so "us", "Us", "It" and "who" never match).
+    taken), and a short all-letter phrase such as US, UN, WHO, IT or Xi must be written
+    as the dictionary writes it (so "us", "Us", "It" and "who" never match).
     """
     if not any(any(c.isupper() for c in tok) for tok in text):
         return False
     if _looks_like_acronym(phrase):
-        return all(tok.isupper() for tok in text)
+        allowed = {form for form in entry.exact_forms if tuple(normalize_token(w) for w in form) == phrase}
+        return tuple(text) in (allowed or {phrase})
     return True
 
 
@@ -266,7 +273,7 @@ class ActorDictionary:
     def __init__(self) -> None:
         self.entries: dict[str, ActorEntry] = {}
         self.problems: list[str] = []  # lines skipped by a non-strict load
-        self._index = _PhraseIndex()
+        self._index = PhraseIndex()
 
     # building -------------------------------------------------------------
 
@@ -314,8 +321,9 @@ class ActorDictionary:
         code in force (see ``ActorEntry.range_at``). ``check_case`` applies the
         capitalisation guard (turn it off for all-caps or lower-cased input).
         """
-        def accept(phrase: tuple[str, ...], _entry: object) -> bool:
-            return not check_case or _capitalisation_ok(phrase, tokens[start:start + len(phrase)])
+        def accept(phrase: tuple[str, ...], entry: object) -> bool:
+            assert isinstance(entry, ActorEntry)
+            return not check_case or _capitalisation_ok(phrase, tokens[start:start + len(phrase)], entry)
 
         found = self._index.longest(tokens, start, accept)
         if found is None:
@@ -450,12 +458,14 @@ def read_actor_file(path: PathLike, namespace: str, *, strict: bool = True,
     current: Optional[ActorEntry] = None
     for number, line in _read_lines(path):
         blocks: list[CodeRange] = []
-        for block in _CODE_BLOCK.findall(line):
-            try:
-                blocks.append(parse_code_block(block))
-            except ValueError as exc:
-                complain(number, str(exc))
-        phrase = _CODE_BLOCK.sub(" ", line).strip()
+        phrase = line
+        if "[" in line:
+            for block in _CODE_BLOCK.findall(line):
+                try:
+                    blocks.append(parse_code_block(block))
+                except ValueError as exc:
+                    complain(number, str(exc))
+            phrase = _CODE_BLOCK.sub(" ", line).strip()
         if "[" in phrase or "]" in phrase:
             complain(number, f"unbalanced brackets in {line!r}")
             continue
@@ -480,6 +490,22 @@ def read_actor_file(path: PathLike, namespace: str, *, strict: bool = True,
     return entries
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects.
+
+    Loading the Phoenix files creates ~200k tuples and dataclasses; the collector's
+    repeated passes over them (none are garbage) made loading about twice as slow.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_actor_dictionary(paths: Union[PathLike, Sequence[PathLike]],
                           namespace: Optional[str] = None, *, strict: bool = True) -> ActorDictionary:
     """Load Phoenix-format actor files; later files override earlier ones phrase by phrase.
@@ -492,10 +518,11 @@ def load_actor_dictionary(paths: Union[PathLike, Sequence[PathLike]],
     if isinstance(paths, (str, Path)):
         paths = [paths]
     dictionary = ActorDictionary()
-    for path in paths:
-        ns = namespace or _default_namespace(Path(path))
-        for entry in read_actor_file(path, ns, strict=strict, problems=dictionary.problems):
-            dictionary.add(entry)
+    with gc_paused():
+        for path in paths:
+            ns = namespace or _default_namespace(Path(path))
+            for entry in read_actor_file(path, ns, strict=strict, problems=dictionary.problems):
+                dictionary.add(entry)
     return dictionary
 
 
@@ -558,7 +585,7 @@ class AgentDictionary:
 
     def __init__(self) -> None:
         self.problems: list[str] = []  # lines skipped by a non-strict load
-        self._index = _PhraseIndex()
+        self._index = PhraseIndex()
 
     def add(self, entry: AgentEntry) -> None:
         self._index.add(entry.phrase, entry)

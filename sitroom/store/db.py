@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import dedup
@@ -76,117 +76,136 @@ class Store:
 
     def put_batch(self, items: Sequence[tuple[Article, str]], pipeline: str,
                   errors: Sequence[ItemError] = ()) -> PutResult:
-        """Store (article, raw_hash) pairs in one transaction, linking duplicates."""
+        """Store (article, raw_hash) pairs in one transaction, linking duplicates.
+
+        Rows are written in bulk; duplicate look-ups cost three queries per batch plus
+        a few per article that has a duplicate.
+        """
         result = PutResult()
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        articles = list({a.id: a for a, _ in items}.values())  # the last copy of an id wins
+        raw_hashes = {a.id: h for a, h in items}
+        signatures = {a.id: np.asarray(a._minhash if a._minhash is not None else dedup.signature(a.text),
+                                       dtype=np.uint64) for a in articles}
+        bands = {a.id: dedup.band_keys(signatures[a.id], self.near_threshold) for a in articles}
         with self.engine.begin() as conn:
-            for article, raw_hash in items:
-                kind = self._put_one(conn, article, raw_hash, pipeline, now)
-                result.stored += 1
-                result.ids.append(article.id)
-                if kind == "exact":
-                    result.exact += 1
-                elif kind == "near":
-                    result.near += 1
+            if articles:
+                self._delete(conn, [a.id for a in articles], [a.key for a in articles])
+                self._insert(conn, articles, raw_hashes, signatures, bands, pipeline, now)
+                links = self._link_duplicates(conn, articles, signatures, bands)
+                for article in articles:
+                    article.duplicate_of, article.duplicate_kind = links.get(article.id, (None, None))
+                    result.exact += article.duplicate_kind == "exact"
+                    result.near += article.duplicate_kind == "near"
             if errors:
                 conn.execute(insert(schema.ingest_errors), [
                     {"at": now, "path": e.path, "key": e.key, "stage": e.stage, "error": e.error,
                      "message": e.message} for e in errors])
+        result.stored = len(articles)
+        result.ids = [a.id for a in articles]
         return result
 
-    def _put_one(self, conn, article: Article, raw_hash: str, pipeline: str, now: str) -> Optional[str]:
+    def _delete(self, conn, ids: list[str], keys: list[str]) -> None:
         a = schema.articles.c
-        conn.execute(delete(schema.articles).where(or_(a.id == article.id, a.key == article.key)))
+        old = [row.id for row in conn.execute(select(a.id).where(or_(a.id.in_(ids), a.key.in_(keys))))]
+        if not old:
+            return
+        # Child rows go by ON DELETE CASCADE; the FTS table has no foreign keys.
+        conn.execute(delete(schema.articles).where(a.id.in_(old)))
         if self.is_sqlite:
-            conn.execute(text("DELETE FROM articles_fts WHERE article_id = :id"), {"id": article.id})
-        signature = article._minhash
-        if signature is None:
-            signature = dedup.signature(article.text)
-        self._link_duplicate(conn, article, signature)
-        conn.execute(insert(schema.articles).values(
-            id=article.id, key=article.key, path=article.path, format=article.format, url=article.url,
-            title=article.title, outlet=article.outlet,
-            published=article.published.isoformat() if article.published else None,
-            genre=article.genre, language=article.language, text=article.text,
-            content_hash=article.content_hash, raw_hash=raw_hash, pipeline=pipeline,
-            duplicate_of=article.duplicate_of, duplicate_kind=article.duplicate_kind,
-            ingested_at=now, data=article.model_dump_json()))
-        conn.execute(insert(schema.minhashes).values(article_id=article.id,
-                                                     signature=np.asarray(signature, dtype=np.uint64).tobytes()))
+            conn.execute(text("DELETE FROM articles_fts WHERE article_id IN (SELECT value FROM json_each(:ids))"),
+                         {"ids": json.dumps(old)})
+
+    def _insert(self, conn, articles: list[Article], raw_hashes: dict[str, str], signatures, bands,
+                pipeline: str, now: str) -> None:
+        conn.execute(insert(schema.articles), [{
+            "id": a.id, "key": a.key, "path": a.path, "format": a.format, "url": a.url, "title": a.title,
+            "outlet": a.outlet, "published": a.published.isoformat() if a.published else None, "genre": a.genre,
+            "language": a.language, "text": a.text, "content_hash": a.content_hash, "raw_hash": raw_hashes[a.id],
+            "pipeline": pipeline, "duplicate_of": None, "duplicate_kind": None, "ingested_at": now,
+            "data": a.model_dump_json()} for a in articles])
+        conn.execute(insert(schema.minhashes), [
+            {"article_id": a.id, "signature": signatures[a.id].tobytes()} for a in articles])
         conn.execute(insert(schema.lsh_bands), [
-            {"band": band, "bucket": bucket, "article_id": article.id}
-            for band, bucket in dedup.band_keys(np.asarray(signature, dtype=np.uint64), self.near_threshold)])
+            {"band": band, "bucket": bucket, "article_id": a.id} for a in articles for band, bucket in bands[a.id]])
         if self.is_sqlite:
             conn.execute(text("INSERT INTO articles_fts (article_id, title, text) VALUES (:id, :title, :text)"),
-                         {"id": article.id, "title": article.title or "", "text": article.text})
-        self._put_records(conn, article)
-        return article.duplicate_kind
+                         [{"id": a.id, "title": a.title or "", "text": a.text} for a in articles])
+        self._put_records(conn, articles)
 
-    def _link_duplicate(self, conn, article: Article, signature: np.ndarray) -> None:
-        """Point the article (or its group) at the group's canonical member.
+    def _link_duplicates(self, conn, articles: list[Article], signatures, bands) -> dict[str, tuple]:
+        """Link each duplicate group to its canonical member: the earliest published
+        (then the smallest id). Every group is re-pointed at its minimum whenever it
+        grows, so the links do not depend on the order files were ingested in."""
+        a, b, m = schema.articles.c, schema.lsh_bands.c, schema.minhashes.c
+        by_hash: dict[str, set[str]] = {}
+        for row in conn.execute(select(a.id, a.content_hash).where(
+                a.content_hash.in_({x.content_hash for x in articles}))):
+            by_hash.setdefault(row.content_hash, set()).add(row.id)
+        by_band: dict[tuple[int, str], set[str]] = {}
+        for row in conn.execute(select(b.band, b.bucket, b.article_id).where(
+                b.bucket.in_({bucket for keys in bands.values() for _, bucket in keys}))):
+            by_band.setdefault((row.band, row.bucket), set()).add(row.article_id)
+        candidates = {other for keys in bands.values() for key in keys for other in by_band.get(key, ())}
+        stored_signatures = {row.article_id: np.frombuffer(row.signature, dtype=np.uint64) for row in conn.execute(
+            select(m.article_id, m.signature).where(m.article_id.in_(candidates)))} if candidates else {}
+        links: dict[str, tuple] = {}
+        for article in articles:
+            signature = signatures[article.id]
+            matches = by_hash.get(article.content_hash, set()) - {article.id}
+            for key in bands[article.id]:
+                for other in by_band.get(key, ()):
+                    if other != article.id and other not in matches and len(stored_signatures[other]) == len(
+                            signature) and dedup.similarity(signature, stored_signatures[other]) >= self.near_threshold:
+                        matches.add(other)
+            if matches:
+                links.update(self._merge_group(conn, article.id, matches))
+        return links
 
-        The canonical is the earliest published member (then the smallest id), so the
-        links do not depend on the order in which files were ingested.
-        """
+    def _merge_group(self, conn, article_id: str, matches: set[str]) -> dict[str, tuple]:
         a = schema.articles.c
-        matches: dict[str, str] = {}
-        for row in conn.execute(select(a.id).where(a.content_hash == article.content_hash, a.id != article.id)):
-            matches[row.id] = "exact"
-        bands = dedup.band_keys(np.asarray(signature, dtype=np.uint64), self.near_threshold)
-        b = schema.lsh_bands.c
-        candidates = {row.article_id for row in conn.execute(
-            select(b.article_id).where(tuple_(b.band, b.bucket).in_(bands)).distinct())} - set(matches) - {article.id}
-        if candidates:
-            m = schema.minhashes.c
-            for row in conn.execute(select(m.article_id, m.signature).where(m.article_id.in_(candidates))):
-                other = np.frombuffer(row.signature, dtype=np.uint64)
-                if len(other) == len(signature) and dedup.similarity(signature, other) >= self.near_threshold:
-                    matches[row.article_id] = "near"
-        article.duplicate_of, article.duplicate_kind = None, None
-        if not matches:
-            return
-        members = conn.execute(select(a.id, a.published, a.duplicate_of, a.content_hash).where(
-            or_(a.id.in_(list(matches)), a.duplicate_of.in_(list(matches))))).all()
-        roots = {row.duplicate_of or row.id for row in members}
+        seeds = list(matches | {article_id})
+        roots = {row.duplicate_of or row.id for row in conn.execute(
+            select(a.id, a.duplicate_of).where(a.id.in_(seeds)))}
         group = conn.execute(select(a.id, a.published, a.content_hash).where(
-            or_(a.id.in_(list(roots)), a.duplicate_of.in_(list(roots))))).all()
-        own_key = (article.published.isoformat() if article.published else DATE_MAX, article.id)
+            or_(a.id.in_(roots), a.duplicate_of.in_(roots)))).all()
         canonical = min(group, key=lambda row: (row.published or DATE_MAX, row.id))
-        if (canonical.published or DATE_MAX, canonical.id) < own_key:
-            article.duplicate_of = canonical.id
-            article.duplicate_kind = "exact" if canonical.content_hash == article.content_hash else "near"
-            return
-        # The new article is the earliest: the whole group now points at it.
-        for row in group:
-            kind = "exact" if row.content_hash == article.content_hash else "near"
-            conn.execute(update(schema.articles).where(a.id == row.id).values(
-                duplicate_of=article.id, duplicate_kind=kind))
+        links = {}
+        for kind in ("exact", "near"):
+            members = [row.id for row in group if row.id != canonical.id and
+                       (row.content_hash == canonical.content_hash) == (kind == "exact")]
+            if members:
+                conn.execute(update(schema.articles).where(a.id.in_(members)).values(
+                    duplicate_of=canonical.id, duplicate_kind=kind))
+                links.update({member: (canonical.id, kind) for member in members})
+        conn.execute(update(schema.articles).where(a.id == canonical.id).values(duplicate_of=None,
+                                                                              duplicate_kind=None))
+        links[canonical.id] = (None, None)
+        return links
 
-    def _put_records(self, conn, article: Article) -> None:
-        for table in schema.RECORD_TABLES:
-            conn.execute(delete(table).where(table.c.article_id == article.id))
-        if article.actors:
-            conn.execute(insert(schema.actor_mentions), [
+    def _put_records(self, conn, articles: list[Article]) -> None:
+        rows: dict[str, list[dict]] = {table.name: [] for table in schema.RECORD_TABLES}
+        for article in articles:
+            rows["actor_mentions"] += [
                 {"article_id": article.id, "actor_id": actor.id, "name": actor.name, "country": actor.country,
                  "sector": actor.sector, "mentions": len(actor.mentions), "data": actor.model_dump_json()}
-                for actor in article.actors])
-        if article.events:
-            conn.execute(insert(schema.events), [
+                for actor in article.actors]
+            rows["events"] += [
                 {"id": ev.id, "article_id": article.id, "type": ev.type, "modality": ev.modality, "date": ev.date,
                  "source_ids": _id_list(ev.source), "target_ids": _id_list(ev.target),
-                 "confidence": ev.confidence, "data": ev.model_dump_json()} for ev in article.events])
-        if article.quotes:
-            conn.execute(insert(schema.quotes), [
+                 "confidence": ev.confidence, "data": ev.model_dump_json()} for ev in article.events]
+            rows["quotes"] += [
                 {"id": q.id, "article_id": article.id, "kind": q.kind, "speaker_text": q.speaker_text,
-                 "speaker_actor": q.speaker_actor, "data": q.model_dump_json()} for q in article.quotes])
-        if article.figures:
-            conn.execute(insert(schema.figures), [
+                 "speaker_actor": q.speaker_actor, "data": q.model_dump_json()} for q in article.quotes]
+            rows["figures"] += [
                 {"id": f.id, "article_id": article.id, "category": f.category, "counted": f.counted,
-                 "claimant": f.claimant_text, "data": f.model_dump_json()} for f in article.figures])
-        if article.times:
-            conn.execute(insert(schema.times), [
+                 "claimant": f.claimant_text, "data": f.model_dump_json()} for f in article.figures]
+            rows["times"] += [
                 {"id": t.id, "article_id": article.id, "type": t.type, "value": t.value,
-                 "data": t.model_dump_json()} for t in article.times])
+                 "data": t.model_dump_json()} for t in article.times]
+        for table in schema.RECORD_TABLES:
+            if rows[table.name]:
+                conn.execute(insert(table), rows[table.name])
 
     # ------------------------------------------------------------------ reading
 
