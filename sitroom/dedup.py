@@ -44,8 +44,10 @@ def signature(text: str, permutations: int = 128, shingle_words: int = 5) -> np.
 
 @lru_cache(maxsize=8)
 def lsh_params(threshold: float, permutations: int) -> tuple[int, int]:
-    """(bands, rows) minimising false positives and negatives, as datasketch's LSH does."""
-    return _optimal_param(threshold, permutations, 0.5, 0.5)
+    """(bands, rows) as datasketch's LSH chooses them, weighted towards recall: every
+    candidate is confirmed against the threshold anyway, so a false positive costs one
+    comparison while a false negative is a missed reprint (0.87 recall at s = 0.8)."""
+    return _optimal_param(threshold, permutations, 0.1, 0.9)
 
 
 def band_keys(hashes: np.ndarray, threshold: float) -> list[tuple[int, str]]:

@@ -298,8 +298,8 @@ def petrarch_verbs_to_data(text: str, source: str = "") -> dict:
             if not match or "*" not in match.group(1):
                 continue
             body, code_text = match.group(1), match.group(2)
-            if "|" in body:  # TABARI disjunctions: PETRARCH skips them too
-                continue
+            if "|" in body or parse_pattern(body, NULL_CODE, "") is None:
+                continue  # TABARI disjunctions and malformed patterns: PETRARCH skips them too
             key = current_block["name"].lower().replace(" ", "_")
             pattern_counts[key] = pattern_counts.get(key, 0) + 1
             pattern = {"id": f"{key}.{pattern_counts[key]}", "pattern": body, "code": _parse_code(code_text)}
@@ -775,7 +775,7 @@ def _resolve_argument(head: Any, hits: list[ActorHit], doc: Any) -> list[EventAc
 def _argument_head_of(token: Any, stop: Any) -> Any:
     """Climb from an actor word to the noun phrase that is the verb's argument."""
     current = token
-    while current.head is not current and current.head is not stop:
+    while current.head.i != current.i and current.head.i != stop.i:
         if current.dep_ in ARGUMENT_DEPS and current.dep_ != "appos" and current.head.pos_ in ("ADP", "VERB", "AUX"):
             return current
         if current.dep_ in CLAUSAL_DEPS:
@@ -797,7 +797,7 @@ def _right_region(verb: Any, span_end: int) -> list[Any]:
 
 def _inside_clause(token: Any, top: Any) -> bool:
     current = token
-    while current is not top and current.head is not current:
+    while current.i != top.i and current.head.i != current.i:
         if current.dep_ in CLAUSAL_DEPS:
             return True
         current = current.head
@@ -812,10 +812,10 @@ def _subject_token(verb: Any) -> tuple[Optional[Any], bool]:
         if subject is not None:
             if subject.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl":
                 return current.head, False
-            return subject, subject.dep_ == "nsubjpass" and current is verb
+            return subject, subject.dep_ == "nsubjpass" and current.i == verb.i
         if current.dep_ in ("relcl", "acl") and current.head.pos_ in ("NOUN", "PROPN"):
             return current.head, current.tag_ == "VBN"
-        if current.dep_ not in ("xcomp", "conj", "acomp", "oprd", "advcl", "pcomp", "prep") or current.head is current:
+        if current.dep_ not in ("xcomp", "conj", "acomp", "oprd", "advcl", "pcomp", "prep") or current.head.i == current.i:
             return None, False
         if current.dep_ == "xcomp":
             controller = next((c for c in current.head.children if c.dep_ in ("dobj", "dative")), None)
@@ -845,7 +845,7 @@ def _location(verb: Any, region: list[Any], used: set[int]) -> Optional[str]:
 def _absorbed(coding: _VerbCoding, codings: dict[int, _VerbCoding]) -> bool:
     """An infinitival complement of a coded verb is part of that verb's event."""
     current = coding.token
-    while current.dep_ in ("xcomp", "acomp") and current.head is not current:
+    while current.dep_ in ("xcomp", "acomp") and current.head.i != current.i:
         current = current.head
         upper = codings.get(current.i)
         if upper is not None and upper.code != NULL_CODE:
@@ -949,12 +949,12 @@ def _events_for(coding: _VerbCoding, span: Any, hits: list[ActorHit], matcher: _
     base_confidence = 0.55 + (0.15 if pattern else 0.0) + (0.1 if sources else 0.0) + (0.1 if targets else 0.0)
     trigger = Span(start=verb.idx, end=verb.idx + len(verb.text), text=verb.text)
     results = []
-    for code, src, tgt in ((forward, sources, targets), (reverse, targets, sources)):
-        if code is None or code == NULL_CODE or (code is reverse and not tgt and not src):
+    directions = [(forward, sources, targets)]
+    if reverse is not None and targets and not (pairwise and reverse == forward):
+        directions.append((reverse, targets, sources))  # "A met B" [031:031]: B met A too
+    for code, src, tgt in directions:
+        if code == NULL_CODE:
             continue
-        if code is reverse and pairwise:
-            if reverse == forward:
-                continue
         event = _fold(code, src, tgt, reading, verb, hits, doc, keep_unmapped)
         if event is None:
             continue
@@ -988,7 +988,7 @@ def _fold(code: str, sources: list[EventActor], targets: list[EventActor], readi
     if category is None:
         return (None, None, context, code, sources, targets, modality) if keep_unmapped else None
     event_type, mode = category.type, category.mode
-    if modality == "recommended" and reading.in_speech and reading.speaker_token is not None:
+    if modality == "recommended" and reading.in_reported_speech and reading.speaker_token is not None:
         # "Russia said Sudan must return the helicopter": Russia demands it of Sudan
         speaker = doc[reading.speaker_token]
         speaker_actors = _resolve_argument(speaker, hits, doc)

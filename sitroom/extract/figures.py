@@ -91,13 +91,16 @@ APPROXIMATORS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("just", "over"), "lower"), (("just", "under"), "upper"), (("less", "than"), "upper"),
     (("fewer", "than"), "upper"), (("up", "to"), "upper"), (("at", "most"), "upper"),
     (("under",), "upper"), (("nearly",), "upper"), (("almost",), "upper"),
-    (("close", "to"), "about"), (("an", "estimated"), "about"), (("estimated",), "about"),
+    (("a", "little", "under"), "upper"), (("a", "little", "over"), "lower"),
+    (("slightly", "more", "than"), "lower"), (("slightly", "less", "than"), "upper"),
+    (("close", "to"), "about"), (("near",), "about"), (("an", "estimated"), "about"), (("estimated",), "about"),
     (("about",), "about"), (("around",), "about"), (("roughly",), "about"),
     (("approximately",), "about"), (("some",), "about"), (("circa",), "about"),
     (("several",), "about"), (("a", "few"), "about"),
 )
-FRACTION_LEADS = {"by", "than", "about", "nearly", "almost", "roughly", "around", "some", "over",
+FRACTION_LEADS = {"by", "to", "than", "about", "nearly", "almost", "roughly", "around", "some", "over",
                   "under", "only", "just", "barely", "approximately", "estimated"}
+NAME_ENTITIES = {"ORG", "EVENT", "LAW", "WORK_OF_ART", "FAC", "PRODUCT", "PERSON", "GPE"}
 RANGE_JOINERS = {"to", "-", "–", "—", "or"}
 
 CASUALTY_WORDS = {"casualty", "casualties", "death", "dead", "fatality", "killed", "wounded",
@@ -312,6 +315,8 @@ def _read_amount(doc: Any, i: int, limit: int) -> Optional[_Amount]:
             j += 1
         else:
             break
+    if not amount.vague and not amount.fraction and _and_a_half(doc, j, limit):
+        amount.value, j = (amount.value or 0) + 0.5, j + 3  # "four and a half hours"
     amount.end = j
     if j < limit and amount.unit is None:
         word = doc[j].lower_
@@ -322,6 +327,10 @@ def _read_amount(doc: Any, i: int, limit: int) -> Optional[_Amount]:
         elif word in ("percentage",) and j + 1 < limit and doc[j + 1].lower_ in ("point", "points"):
             amount.unit, amount.end = "percentage points", j + 2
     return amount
+
+
+def _and_a_half(doc: Any, j: int, limit: int) -> bool:
+    return j + 2 < limit and [t.lower_ for t in doc[j:j + 3]] == ["and", "a", "half"]
 
 
 def _read_word_amount(doc: Any, start: int, i: int, limit: int,
@@ -346,9 +355,9 @@ def _read_word_amount(doc: Any, start: int, i: int, limit: int,
         return _Amount(start, i + 1, low=2 * base, high=10 * base, currency=currency,
                        vague=True, shape="vague")
     # "about a week", "more than a year"
-    if word in ("a", "an") and _lower(doc, i + 1) in TIME_UNITS and \
+    if word in ("a", "an") and _lower(doc, i + 1) in TIME_UNITS and (
             _lower(doc, i - 1) in ("about", "nearly", "almost", "than", "around", "roughly",
-                                   "approximately", "over", "under"):
+                                   "approximately", "over", "under") or _and_a_half(doc, i + 2, limit)):
         return _Amount(start, i + 1, value=1, shape="words")
     # fractions: "half", "a fifth", "two-thirds", "one third"
     numerator_end, numerator = i, 1.0
@@ -437,6 +446,8 @@ def _read_phrase(doc: Any, i: int, limit: int) -> Optional[_Phrase]:
         approx = approx or "about"
     core_end = end
     end, unit = _trailing_unit(doc, end, limit, unit)
+    if unit in TIME_UNITS.values() and end > core_end and value is not None and _and_a_half(doc, end, limit):
+        value, end = value + 0.5, end + 3  # "a year and a half"
     if _lower(doc, end) == "or" and _lower(doc, end + 1) == "so" and end + 1 < limit:
         end, approx = end + 2, approx or "about"  # "25 percent or so"
     return _Phrase(start, end, value, low, high, unit, approx, shape, first.vague, core_start, core_end)
@@ -455,15 +466,17 @@ def _unscaled(doc: Any, amount: _Amount) -> float:
 
 
 def _approximator(doc: Any, start: int) -> tuple[Optional[str], int]:
-    for words, direction in APPROXIMATORS:
-        begin = start - len(words)
-        if begin < 0:
-            continue
-        if tuple(t.lower_ for t in doc[begin:start]) == words:
-            if words == ("some",) and _lower(doc, start) in ("of",):
-                continue
-            return direction, begin
-    return None, start
+    """Approximators in front of the number, stacked ones included ("up to roughly");
+    the direction is the outermost one's."""
+    direction = None
+    while True:
+        for words, found in APPROXIMATORS:
+            begin = start - len(words)
+            if begin >= 0 and tuple(t.lower_ for t in doc[begin:start]) == words:
+                direction, start = found, begin
+                break
+        else:
+            return direction, start
 
 
 def _trailing_unit(doc: Any, end: int, limit: int, unit: Optional[str]) -> tuple[int, Optional[str]]:
@@ -532,6 +545,8 @@ def _is_excluded(doc: Any, phrase: _Phrase, sent_start: int) -> Optional[str]:
         return "identifier"
     if prev in IDENTIFIER_WORDS or prev == "#":
         return "identifier"
+    if any(t.ent_type_ in NAME_ENTITIES for t in doc[phrase.core_start:phrase.core_end]):
+        return "name"  # "Group of Eight", "World War III"
     if phrase.end < len(doc) and doc[phrase.end].text == "-" and _attached(doc, phrase.end - 1):
         suffix = _lower(doc, phrase.end + 1)
         if suffix in IDENTIFIER_WORDS or suffix in ("year", "years") and \
@@ -549,7 +564,7 @@ def _is_excluded(doc: Any, phrase: _Phrase, sent_start: int) -> Optional[str]:
             return "relative-time"
         if prev == "in" and _lower(doc, phrase.start - 2) not in ("killed", "died"):
             return "relative-time"
-    if phrase.value == 1 and phrase.shape == "words" and phrase.unit is None:
+    if phrase.value == 1 and phrase.shape == "words" and phrase.unit is None and not phrase.approx:
         return "one"
     if phrase.value is not None and phrase.value == 0:
         return "zero"
@@ -590,8 +605,12 @@ def _counted(doc: Any, phrase: _Phrase) -> tuple[Optional[Any], Optional[tuple[i
             root.head.i not in span and root.head.pos_ in ("NOUN", "PROPN") and \
             root.head.i == _next_content(doc, phrase.end):
         return root.head, _noun_span(doc, root.head, span), "nummod"
-    # "1,000 dead", "12 injured": the word right after the number
+    # the segmenter glued a headline to the next line: "hit 41 strategic aircraft\n\nKYIV"
     after = _next_content(doc, phrase.end)
+    if root.dep_ == "nummod" and after is not None and doc[after].pos_ in ("NOUN", "PROPN") and \
+            any("\n" in t.text for t in doc[min(root.i, root.head.i):max(root.i, root.head.i)]):
+        return doc[after], _noun_span(doc, doc[after], span), "nummod"
+    # "1,000 dead", "12 injured": the word right after the number
     if after is not None and after < len(doc) and doc[after].lower_ in CASUALTY_WORDS and \
             after == phrase.end:
         return doc[after], (after, after + 1), "adjacent"
@@ -636,7 +655,8 @@ def _next_content(doc: Any, i: int) -> Optional[int]:
     """Index of the noun a number modifies, skipping adjectives ("12,000 civilian deaths")."""
     j = i
     while j < len(doc) and doc[j].dep_ in ("amod", "compound", "nmod", "punct") and \
-            (doc[j].text == "-" or doc[j].dep_ != "punct") and j - i < 4:
+            (doc[j].text == "-" or doc[j].dep_ != "punct") and j - i < 4 and \
+            not (j > i and doc[j].pos_ in ("NOUN", "PROPN") and "\n" in _lower(doc, j + 1)):
         j += 1
     return j if j < len(doc) else None
 
@@ -708,6 +728,8 @@ def _category(doc: Any, phrase: _Phrase, counted: Optional[Any]) -> tuple[str, s
         return "other", unit
     casualty_context = _casualty_context(root, counted_words) or (
         counted is not None and _casualty_context(counted, counted_words))
+    if unit in ("percent", "fraction") and _casualty_context(root, set()):
+        return "casualties", unit  # "a quarter to a third had been killed"
     if unit in ("percent", "fraction", "percentage points", "times"):
         is_place = counted is not None and (counted.ent_type_ in ("GPE", "LOC") or
                                             lemma in TERRITORY_NOUNS or counted_words & TERRITORY_NOUNS)
@@ -805,19 +827,19 @@ def _paragraph(doc: Any, sent: Any, i: int) -> range:
 
 
 def _speaker(doc: Any, verb: Any, within: range) -> Optional[Any]:
-    """The subject of a speech verb, mending two misparses of postposed attributions:
-    "..., the World Bank calculated" (subject parsed as object + acl) and
-    "..., a Western assessment seen by us says" (subject parsed as an apposition)."""
+    """The subject of a speech verb, mending misparses of attributions: "..., the World Bank
+    calculated" (subject parsed as object + acl), "..., a Western assessment seen by us says"
+    (subject parsed as an apposition), a subject tied to a headline above it."""
     subject = _subject(verb)
     if subject is not None:
         return subject
     if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN") and verb.head.i == verb.i - 1:
         return verb.head
-    comma = max((j for j in within if j < verb.i and doc[j].text == ","), default=None)
-    if comma is None or comma >= verb.i - 1:
+    boundary = max((j for j in within if j < verb.i and doc[j].text == ","), default=within.start - 1)
+    if boundary >= verb.i - 1:
         return None
     node = doc[verb.i - 1]
-    while comma < node.head.i < verb.i:
+    while boundary < node.head.i < verb.i:
         node = node.head
     return node if node.pos_ in ("NOUN", "PROPN", "PRON") else None
 
@@ -827,6 +849,14 @@ def _claimant(doc: Any, phrase: _Phrase, sent: Any) -> Optional[tuple[int, int, 
     span = range(phrase.start, phrase.end)
     within = _paragraph(doc, sent, phrase.start)
     root = _phrase_root(doc, phrase.core_start, phrase.end)
+    # "the 41 aircraft claimed by Kyiv": a participle on the counted noun names its source
+    for noun in (root, root.head):
+        for verb in noun.children:
+            if verb.dep_ == "acl" and verb.lemma_ in SPEECH_VERBS:
+                agent = _subject(verb)
+                if agent is not None and agent.i not in span:
+                    left, right = _trimmed(doc, agent)
+                    return left, right, f"speech-{verb.lemma_}"
     candidates = []
     for i in within:
         token = doc[i]

@@ -62,7 +62,7 @@ def verbal_group(verb: Any) -> list[Any]:
     """The verb and the verbs it hangs from through xcomp/acomp ("is about to restore")."""
     group = [verb]
     current = verb
-    while current.dep_ in ("xcomp", "acomp", "oprd") and current.head is not current:
+    while current.dep_ in ("xcomp", "acomp", "oprd") and current.head.i != current.i:
         current = current.head
         group.append(current)
     return group
@@ -81,7 +81,7 @@ def reporting_head(verb: Any) -> Optional[Any]:
     """The verb of saying whose complement contains ``verb`` ("X said [Y attacked Z]")."""
     current = verb
     for _ in range(6):
-        if current.head is current:
+        if current.head.i == current.i:
             return None
         if current.dep_ in ("ccomp", "parataxis") and current.head.lemma_.lower() in REPORTING_VERBS:
             return current.head

@@ -85,6 +85,13 @@ say add note write argue insist claim warn explain tell predict suggest acknowle
 believe think contend recall report announce state observe remark
 """.split())
 
+# Nouns that report a statement when a "that" clause follows: "Trump's claim that …".
+NOUN_CUES = frozenset("""
+claim statement assertion warning suggestion argument promise pledge allegation belief
+accusation charge insistence message announcement comment remark proposal assurance
+admission conclusion contention view fear hope prediction threat vow demand
+""".split())
+
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "parataxis"})
 PERSONAL_PRONOUNS = {"he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON",
@@ -280,6 +287,8 @@ def _is_cue(token) -> bool:
 def _attribution_for_cue(token, doc, quotes, quote_of_token, used_quotes) -> Optional[_Draft]:
     if _is_according_to(token):
         return _according_to(token, doc)
+    if token.pos_ == "NOUN" and token.lemma_.lower() in NOUN_CUES:
+        return _noun_cue(token)
     if not _is_cue(token):
         return None
     lemma = token.lemma_.lower()
@@ -358,6 +367,33 @@ def _according_to(token, doc) -> Optional[_Draft]:
     return _Draft(fragments, "indirect", "according_to", 0.8, cue_span, source)
 
 
+def _noun_cue(noun) -> Optional[_Draft]:
+    """ "Trump's claim that the vote was rigged": content = the "that" clause."""
+    for child in noun.children:
+        if child.dep_ not in ("acl", "ccomp") or child.i < noun.i:
+            continue
+        marks = [c for c in child.children if c.dep_ == "mark" and c.lower_ == "that"]
+        if not marks or not any(c.dep_ in SUBJECT_DEPS for c in child.children):
+            continue
+        clause = _trim(child.subtree)
+        if not _has_words(clause):
+            continue
+        owners = [c for c in noun.children if c.dep_ == "poss"]
+        owners += [o for c in noun.children if c.dep_ == "prep" and c.lower_ in ("from", "by")
+                   for o in c.children if o.dep_ == "pobj"]
+        # "Trump claims that …" with the verb mistagged as a noun: the name before it.
+        owners += [c for c in noun.children if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN"]
+        if owners:
+            source = _source_phrase(owners[0])
+        elif noun.dep_ == "dobj":
+            source = _subject_of(noun.head)  # "the ministry issued a statement that …"
+        else:
+            source = []
+        return _Draft([_extent(clause)], "indirect", "noun_cue", 0.55,
+                      (noun.idx, noun.idx + len(noun.text)), source)
+    return None
+
+
 def _has_words(tokens: list) -> bool:
     return sum(1 for t in tokens if t.is_alpha) >= 2
 
@@ -416,7 +452,7 @@ def _subject_of(cue) -> list:
         agent = _passive_agent(verb)
         if agent:
             return agent
-        if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
+        if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head != verb:
             # "... and warned", "..., adding that", "went on to say": the governing verb's subject.
             verb = verb.head
             continue
@@ -429,6 +465,20 @@ def _subject_of(cue) -> list:
                 # Misparsed "Trump called ..." (acl) and "officials who said" (relcl).
                 return _source_phrase(verb.head, stop=verb)
         break
+    return _governing_subject(cue)
+
+
+def _governing_subject(cue) -> list:
+    """For a participle or infinitive without a subject ("issued a statement calling …",
+    "avoids condemning …"), the subject of the nearest verb above it, if it comes first."""
+    for _, ancestor in _with_heads(cue):
+        if ancestor.pos_ not in ("VERB", "AUX"):
+            continue
+        subjects = [c for c in ancestor.children if c.dep_ in ("nsubj", "csubj") and c.i < cue.i]
+        if subjects:
+            return _source_phrase(subjects[0])
+        if ancestor.dep_ == "ccomp":
+            break  # beyond this the clause belongs to another speaker
     return []
 
 
@@ -441,11 +491,11 @@ def _adjacent_name(cue, quote_of_token) -> list:
         token = doc[i]
         if token.pos_ not in ("PROPN", "NOUN", "PRON") or token.ent_type_ in ("DATE", "TIME"):
             continue
-        if any(a is cue and d.dep_ in ("dobj", "dative", "npadvmod", "attr", "oprd", "ccomp")
+        if any(a == cue and d.dep_ in ("dobj", "dative", "npadvmod", "attr", "oprd", "ccomp")
                for d, a in _with_heads(token)):
             continue  # the cue's object, not its speaker
         head = token
-        while (head.head is not head and head.head.pos_ in ("PROPN", "NOUN")
+        while (head.head != head and head.head.pos_ in ("PROPN", "NOUN")
                and quote_of_token[head.head.i] is None and abs(head.head.i - i) <= 4):
             head = head.head
         return _source_phrase(head, stop=cue)
@@ -454,7 +504,7 @@ def _adjacent_name(cue, quote_of_token) -> list:
 
 def _with_heads(token):
     """(token, head) pairs from ``token`` up to the root."""
-    while token.head is not token:
+    while token.head != token:
         yield token, token.head
         token = token.head
 
@@ -472,7 +522,7 @@ def _source_phrase(head, stop=None) -> list:
     """The subject's noun phrase, without clauses hanging off it or the cue itself."""
     tokens = [head]
     for child in head.children:
-        if child is stop or child.dep_ in ("relcl", "acl", "ccomp", "advcl"):
+        if child == stop or child.dep_ in ("relcl", "acl", "ccomp", "advcl"):
             continue
         tokens.extend(child.subtree)
     tokens = sorted(set(tokens), key=lambda t: t.i)
@@ -647,7 +697,7 @@ def _paratactic_content(cue, source: list) -> Optional[list[tuple[int, int]]]:
     head = cue.head
     if cue.lemma_.lower() not in PARENTHETICAL_VERBS:
         return None
-    if cue.dep_ not in ("parataxis", "ccomp", "advcl", "conj") or head is cue or head.i > cue.i:
+    if cue.dep_ not in ("parataxis", "ccomp", "advcl", "conj") or head == cue or head.i > cue.i:
         return None
     if not source or source[0].i < head.i:
         return None

@@ -24,10 +24,18 @@ date in the direction the tense indicates. Without a reference date, relative
 expressions that need one are skipped and partial dates keep ``X`` placeholders
 (``XXXX-03-11``, ``XXXX-WXX-2``).
 
+The tense of a sentence is read from cue words nearest the expression (modal and
+future words, past-tense verbs, governing prepositions), without a parser, so the
+tagger needs nothing but the text. "The next day" counts from the latest date stated
+before it, a bare clock time takes the date named earlier in its sentence;
+holidays (Christmas, Easter and Orthodox Easter, Victory Day, Thanksgiving, ...)
+resolve to their date in the nearest year.
+
 Named periods ("early in Trump's second term") need outside knowledge: pass
 ``resolve_named_period(text) -> (start, end) | None`` (the actor layer knows term
-dates). "early/late in X's term" then becomes a DATE at year granularity (the
-year the period starts or ends); "during X's term" a DURATION of its length.
+dates). "early/late/midway in X's term" then becomes a DATE at year granularity
+(the year the period starts, ends or is halfway through); "during X's term" a
+DURATION of its length.
 Without a resolver such phrases are skipped rather than guessed.
 """
 
@@ -37,7 +45,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Optional, Union
 
 from ..models import Article, InferredDate, TimeExpr, record_id
 from ..stage import Context, stage
@@ -118,7 +126,8 @@ PREPOSITION_CUES = {"until": ("future", 0.0), "till": ("future", 0.0), "through"
 REPORTING_VERBS = frozenset("said says told added stated noted reported announced claimed according wrote".split())
 # Extra distance for a cue in a later clause than the expression's.
 OTHER_CLAUSE_PENALTY = 8.0
-# A participle after a form of "be" is passive (and "set" counts only in "set to", a future) ("is due to be published"), not past.
+# A participle after a form of "be" is passive ("is due to be published"), not past;
+# "set" counts only in "set to", a future.
 BE_FORMS = frozenset("be been being is are am".split())
 
 # --------------------------------------------------------------------------- regex pieces
@@ -526,7 +535,8 @@ def _month(m: re.Match, doc: _Doc) -> Handled:
 
 def _plausible_year(doc: _Doc, start: int, end: int) -> bool:
     before, after = doc.text[max(0, start - 2):start], doc.text[end:end + 25]
-    if re.search(r"[$€£#]\s?$|\d[,./]$", before) or re.match(r"\s*(?:%|,\d{3}|\.\d|\s*per\s*cent|\s*percent)", after):
+    if re.search(r"[$€£#]\s?$|\d[,./]$", before) or \
+            re.match(r"\s*(?:%|,\d{3}|\.\d|\s*per\s*cent|\s*percent)", after):
         return False
     next_word = re.match(r"[\s-]*([A-Za-z]+)", after)
     return not (next_word and next_word.group(1).lower() in COUNTED_NOUNS)
@@ -883,7 +893,8 @@ _PAST_REF_FOLLOWERS = ("and|or|but|when|as|he|she|it|they|we|i|you|there|this|th
                        "|on|at|for|with|have|had|decades?|years?|centur(?:y|ies)")
 
 
-@_rule(rf"recently|lately|at\s+the\s+time|the\s+past(?=\s*[,.;:!?)\"'”’—–-]|\s*$|\s+(?:{_PAST_REF_FOLLOWERS})\b)")
+@_rule(rf"recently|lately|at\s+the\s+time"
+       rf"|the\s+past(?=\s*[,.;:!?)\"'”’—–-]|\s*$|\s+(?:{_PAST_REF_FOLLOWERS})\b)")
 def _past_ref(m: re.Match, doc: _Doc) -> Handled:
     return _Found(m.start(), m.end(), "DATE", "PAST_REF", None, "past_ref")
 
@@ -1077,16 +1088,16 @@ def _select(candidates: list[tuple[int, int, int, list[_Found]]],
     return chosen
 
 
-def _candidates(patterns: Iterable[tuple[re.Pattern, int, Callable[[re.Match], Handled]]],
-                text: str) -> list[tuple[int, int, int, list[_Found]]]:
+def _candidates(doc: _Doc) -> list[tuple[int, int, int, list[_Found]]]:
+    """Every rule's normalised matches as (start, end, priority, expressions)."""
     out = []
-    for pattern, priority, handler in patterns:
-        for match in pattern.finditer(text):
-            result = handler(match)
+    for rule in RULES:
+        for match in rule.pattern.finditer(doc.text):
+            result = rule.handler(match, doc)
             if not result:
                 continue
             group = result if isinstance(result, list) else [result]
-            out.append((min(f.start for f in group), max(f.end for f in group), priority, group))
+            out.append((min(f.start for f in group), max(f.end for f in group), rule.priority, group))
     return out
 
 
@@ -1120,8 +1131,7 @@ def find_times(text: str, reference: Optional[date], *,
         return []
     doc = _Doc(text, reference, resolve_named_period)
     taken: list[tuple[int, int]] = []
-    rules = [(rule.pattern, rule.priority, lambda match, rule=rule: rule.handler(match, doc)) for rule in RULES]
-    found = _select(_candidates(rules, text), taken)
+    found = _select(_candidates(doc), taken)
     # Narrative expressions ("the next day") are resolved in text order against the
     # dates found before them, including earlier narrative ones.
     for match in ANCHORED_PATTERN.finditer(text):

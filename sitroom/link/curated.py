@@ -319,7 +319,8 @@ def _group_countries(dictionary: ActorDictionary, countries: set[str]) -> None:
             continue
         target = dictionary.entries.get(code)
         if target is None:
-            target = ActorEntry(id=code, name=entry.name, codes=[CodeRange(code)], phrases=[],
+            name = entry.name.title() if entry.name.isupper() else entry.name  # INDIA -> India
+            target = ActorEntry(id=code, name=name, codes=[CodeRange(code)], phrases=[],
                                 source=entry.source, country=code, kind="country")
             dictionary.add(target)
         dictionary.absorb(target, entry.id)
@@ -385,7 +386,8 @@ def apply_curated(catalog: ActorCatalog, spec: CuratedSpec, source: str) -> None
             found = dictionary.lookup(tokens)
             if found is None or found.id == actor.id or found.kind is not None:
                 continue
-            if found.phrases[0] == tokens or (actor.kind == "person" and len(tokens) > 1):
+            main = found.phrases[0]
+            if main in (tokens, ("THE",) + tokens) or (actor.kind == "person" and len(tokens) > 1):
                 for phrase in found.phrases:
                     if phrase not in entry.phrases:
                         entry.phrases.append(phrase)

@@ -113,9 +113,10 @@ _SMALL_WORD = re.compile(r"(?<= )(?:Of|The|And|For|In|On|At|De|Du|Des|La|Le)(?= 
 
 
 def display_name(phrase: str) -> str:
-    """``VLADIMIR_PUTIN_`` -> ``Vladimir Putin``; ``UN`` and ``OSCE`` stay capitals."""
+    """``VLADIMIR_PUTIN_`` -> ``Vladimir Putin``; one word of up to four letters (UN,
+    NATO, OSCE) stays in capitals."""
     text = " ".join(phrase.replace("_", " ").split())
-    if not text.isupper() or (" " not in text and len(text) <= 5):
+    if not text.isupper() or (" " not in text and len(text) <= 4):
         return text
     return _SMALL_WORD.sub(lambda m: m.group(0).lower(), text.title())
 
@@ -427,11 +428,13 @@ def parse_code_block(block: str) -> CodeRange:
     m = _DATE_SPEC.match(spec)
     if not m:
         raise ValueError(f"bad date restriction {parts[1]!r} in [{block}]")
-    if m.group("single"):
-        when = parse_date(m.group("single"))
-        return CodeRange(code, start=when) if m.group("op") == ">" else CodeRange(code, end=when)
-    start, end = parse_date(m.group("a")), parse_date(m.group("b"))
-    return CodeRange(code, start=start, end=end)
+    try:
+        if m.group("single"):
+            when = parse_date(m.group("single"))
+            return CodeRange(code, start=when) if m.group("op") == ">" else CodeRange(code, end=when)
+        return CodeRange(code, start=parse_date(m.group("a")), end=parse_date(m.group("b")))
+    except ValueError as exc:
+        raise ValueError(f"impossible date in [{block}]: {exc}") from exc
 
 
 def _entry_id(namespace: str, base_phrase: str) -> str:

@@ -118,6 +118,7 @@ class ArticleResolver:
         self.when = when
         self.actors: dict[str, _Actor] = {}
         self.fully_named: set[str] = set()  # actor ids seen with a multi-word name
+        self.name_parts: dict[str, set[str]] = {}  # "VLADIMIR" -> {"RUS.PUTIN"} once seen in full
         self.title_tokens: set[int] = set()
         self.person_tokens: set[int] = set()  # a title never reaches back into another name
         self.hits: list[_Hit] = []
@@ -170,8 +171,12 @@ class ArticleResolver:
                     i += 1
                     continue
                 self.hits.append(hit)
-                if hit.actor.entry is not None and hit.end - hit.start > 1 and hit.actor.person:
+                if hit.actor.entry is not None and hit.end - hit.start > 1 and hit.actor.person \
+                        and hit.how == "dictionary":
                     self.fully_named.add(hit.actor.id)
+                    for token in self.doc[hit.start:hit.end]:
+                        if token.pos_ == "PROPN":
+                            self.name_parts.setdefault(normalize_token(token.text), set()).add(hit.actor.id)
                 i = hit.end - sent.start
 
     def _best_hit(self, sent: Any, tokens: list[str], i: int) -> Optional[_Hit]:
@@ -192,6 +197,10 @@ class ArticleResolver:
                 group = self._agent_group(sent, tokens, i, match.length, match.entry)
                 if group:
                     candidates.append((group.end - group.start, 1, group))
+
+        part = self._name_part(sent, i)
+        if part:
+            candidates.append((1, 4, _Hit(base + i, base + i + 1, self._known(part), "short")))
 
         short = self._short_name(tokens, i)
         if short:
@@ -256,6 +265,19 @@ class ArticleResolver:
         if len(holders) != 1:
             return None
         return length, next(iter(holders.values()))
+
+    def _name_part(self, sent: Any, i: int) -> Optional[ActorEntry]:
+        """"Vladimir" alone after "Vladimir Putin": one word of exactly one full name
+        seen earlier, standing alone (not followed by another name word)."""
+        token = sent[i]
+        if token.pos_ != "PROPN" or (i + 1 < len(sent) and sent[i + 1].pos_ == "PROPN"):
+            return None
+        if i > 0 and sent[i - 1].pos_ == "PROPN":
+            return None
+        owners = self.name_parts.get(normalize_token(token.text), set())
+        if len(owners) != 1:
+            return None
+        return self.catalog.actors.entries.get(next(iter(owners)))
 
     def _short_name(self, tokens: list[str], i: int) -> Optional[tuple[int, ActorEntry]]:
         found = self.catalog.short_index().longest(tokens, i)
@@ -356,8 +378,13 @@ class ArticleResolver:
                 inside = hit.start <= span.start and span.end <= hit.end and hit.end - hit.start > len(span)
                 # A place or nationality inside a longer hit names only the country
                 # ("Russian" in "Russian forces"); a name inside it names the same actor.
-                if not inside or mention.label in NAMED_UNKNOWN:
+                if not inside or (mention.label in NAMED_UNKNOWN and
+                                  hit.actor.person == (mention.label in PERSON_LABELS)):
                     self._assign(mention, hit.actor, mention.start, mention.end)
+                elif mention.label in PERSON_LABELS:  # "Trump" in "Trump administration"
+                    own = self.catalog.actors.lookup([t.text for t in span])
+                    if own is not None:
+                        self._assign(mention, self._known(own), mention.start, mention.end)
                 continue
             if set(range(span.start, span.end)) & self.title_tokens:
                 continue
@@ -437,7 +464,10 @@ class ArticleResolver:
     # -- pronouns and bare offices -----------------------------------------
 
     def _resolve_pronouns(self) -> None:
-        spans = sorted((start, end, actor) for actor in self.actors.values() if actor.person
+        # Unknown one-word "persons" are often spaCy mistakes (a company, a town), so
+        # only known people and unknown full names can be referred back to.
+        spans = sorted((start, end, actor) for actor in self.actors.values()
+                       if actor.person and (actor.entry is not None or len(actor.name.split()) > 1)
                        for start, end in actor.spans)
         if not spans:
             return

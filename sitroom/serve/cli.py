@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from .. import export as exporting
@@ -199,7 +199,8 @@ def articles(db: str = DbOption, limit: int = typer.Option(50, help="How many ro
              no_duplicates: bool = typer.Option(False, help="Only canonical articles.")) -> None:
     """List stored articles."""
     store = _store(db)
-    table = Table("id", "published", "outlet", "genre", "lang", "title", "dup of", "ev", "q", "fig")
+    table = Table("published", "outlet", "genre", "lang", "title", "dup of", "ev", "q", "fig")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=10))
     for article in store.articles(limit=limit, offset=offset, genre=genre, outlet=outlet,
                                   include_duplicates=not no_duplicates):
         table.add_row(article.id[:10], str(article.published or "–"), escape(article.outlet or "–"), article.genre,

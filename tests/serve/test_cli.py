@@ -1,0 +1,129 @@
+"""The CLI end to end on the sample corpus, exports validated against the published schema."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import jsonschema
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from sitroom.export import SCHEMA_PATH, export_schema
+from sitroom.serve.cli import app
+from tests.conftest import EXAMPLES, REPO
+
+runner = CliRunner()
+ARTICLE_FOLDERS = [str(EXAMPLES / name) for name in ("text", "html", "feeds", "dumps", "warc")]
+
+
+def invoke(*args, code=0):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("cli") / "demo.db"
+    invoke("run", *ARTICLE_FOLDERS, "--db", db, "--workers", 1, "--quiet")
+    return db
+
+
+def export_lines(db, *extra):
+    return [json.loads(line) for line in invoke("export", "--db", db, "--format", "jsonl", *extra).splitlines()]
+
+
+def test_published_schema_is_current():
+    assert json.loads(SCHEMA_PATH.read_text()) == export_schema(), "run `sitroom schema > docs/schema/...`"
+
+
+def test_run_reports_and_is_idempotent(demo_db):
+    output = invoke("run", *ARTICLE_FOLDERS, "--db", demo_db, "--workers", 1, "--quiet")
+    assert "stored=0" in output and re.search(r"unchanged=3\d", output)
+
+
+def test_export_jsonl_validates_and_covers_every_format(demo_db):
+    records = export_lines(demo_db)
+    schema = json.loads(SCHEMA_PATH.read_text())
+    for record in records:
+        jsonschema.validate(record, schema)
+    assert len(records) >= 30
+    formats = {record["path"].split("/examples/")[1].split("/")[0] for record in records}
+    assert formats == {"text", "html", "feeds", "dumps", "warc"}
+    assert {r["genre"] for r in records} >= {"news", "opinion"}
+    assert any(r["language"] != "en" for r in records)
+    assert sum(1 for r in records if r["duplicate_of"]) >= 4
+    removed_rules = {entry["rule"] for r in records for entry in r["removed"]}
+    assert {"interstitial", "promo-link", "caption"} <= removed_rules
+    for record in records:
+        assert "Wait 5 sec" not in record["text"] and "[Read:" not in record["text"]
+
+
+def test_export_json_csv_parquet(demo_db, tmp_path):
+    as_json = json.loads(invoke("export", "--db", demo_db, "--format", "json"))
+    assert [r["id"] for r in as_json] == [r["id"] for r in export_lines(demo_db)]
+    rows = list(csv.DictReader(io.StringIO(invoke("export", "--db", demo_db, "--format", "csv"))))
+    assert len(rows) == len(as_json) and {"id", "outlet", "genre", "text"} <= set(rows[0])
+    target = tmp_path / "articles.parquet"
+    invoke("export", "--db", demo_db, "--format", "parquet", "--output", target)
+    assert pq.read_table(target).num_rows == len(as_json)
+    invoke("export", "--db", demo_db, "--format", "xml", code=2)
+
+
+def test_export_import_round_trip(demo_db, tmp_path):
+    first = tmp_path / "first.jsonl"
+    first.write_text(invoke("export", "--db", demo_db, "--format", "jsonl"))
+    copy = tmp_path / "copy.db"
+    invoke("import", first, "--db", copy)
+    assert invoke("export", "--db", copy, "--format", "jsonl") == first.read_text()
+
+
+def test_articles_show_search_stats(demo_db):
+    records = export_lines(demo_db)
+    wire = next(r for r in records if r["duplicate_of"])
+    assert wire["duplicate_of"][:10] in invoke("articles", "--db", demo_db, "--limit", 100)
+    shown = invoke("show", wire["duplicate_of"][:8], "--db", demo_db)
+    assert "reprint" in shown
+    assert json.loads(invoke("show", wire["id"], "--db", demo_db, "--json"))["id"] == wire["id"]
+    invoke("show", "nonexistent", "--db", demo_db, code=2)
+    assert "Jeddah" in invoke("search", "ceasefire Jeddah", "--db", demo_db)
+    stats = json.loads(invoke("stats", "--db", demo_db, "--json"))
+    assert stats["articles"] == len(records) and stats["duplicates"]["exact"] >= 3
+
+
+def test_bad_inputs_are_reported_and_strict_fails(tmp_path):
+    db = tmp_path / "bad.db"
+    good = EXAMPLES / "text" / "02_oval_office_clash.txt"
+    result = runner.invoke(app, ["ingest", str(EXAMPLES / "bad"), str(good), "--db", str(db), "--workers", "1",
+                                 "--quiet"])
+    assert result.exit_code == 0
+    # The good file, latin1.txt (legacy encoding, still text) and the two good lines of malformed.jsonl.
+    assert "stored=4" in result.output and "errors=6" in result.output
+    for name in ("empty.txt", "binary.txt", "undecodable.txt", "truncated.html.gz", "malformed.xml",
+                 "malformed.jsonl"):
+        assert re.search(rf"error: \S*{re.escape(name)}: \w+Error: ", result.output), name
+    strict = runner.invoke(app, ["ingest", str(EXAMPLES / "bad"), "--db", str(db), "--strict", "--quiet"])
+    assert strict.exit_code == 1
+    assert "Traceback" not in strict.output
+
+
+def test_metadata_options_for_single_files(tmp_path):
+    db = tmp_path / "meta.db"
+    invoke("ingest", EXAMPLES / "text" / "02_oval_office_clash.txt", "--db", db, "--outlet", "Desk Notes",
+           "--published", "2025-02-28", "--url", "https://desk.example/1", "--quiet", "--workers", 1)
+    (record,) = export_lines(db)
+    assert (record["outlet"], record["published"], record["url"]) == ("Desk Notes", "2025-02-28",
+                                                                      "https://desk.example/1")
+    invoke("ingest", EXAMPLES / "text", "--db", db, "--published", "last week", code=2)
+
+
+def test_every_command_has_help_and_a_readme_entry():
+    readme = (REPO / "README.md").read_text()
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__
+        assert command.callback.__doc__, f"{name} has no help text"
+        assert f"sitroom {name}" in readme, f"README does not document `sitroom {name}`"
