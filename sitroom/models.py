@@ -266,11 +266,12 @@ class Article(Record):
         return self
 
     def reference_date(self) -> Optional[date]:
-        """The date relative expressions and actor roles are resolved against."""
+        """The date relative expressions and actor roles are resolved against: the
+        publication date, or for undated text the lower bound of the inferred one."""
         if self.published:
             return self.published
         if self.published_inferred:
-            return self.published_inferred.latest
+            return self.published_inferred.earliest
         return None
 
     def to_export(self) -> dict[str, Any]:
@@ -304,4 +305,5 @@ class RunSummary(Record):
     errors: list[ItemError] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict)
     seconds: float = 0.0
+    peak_worker_rss_mb: float = 0.0
     started_at: Optional[datetime] = None

@@ -10,18 +10,24 @@ local multiprocessing executor and any other executor call the same function.
 
 from __future__ import annotations
 
+import resource
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import clean as clean_module
 from . import dedup, nlp
+from .extract import times
 from .errors import SitroomError, Skip
 from .models import Article, ItemError, RawItem
 from .stage import Context, Stage
 
 # The order of processing. Later issues add stages here (link, extract, ...).
 INGEST_STAGES: tuple[Stage, ...] = (clean_module.clean, dedup.sign)
-STAGES: tuple[Stage, ...] = INGEST_STAGES + (nlp.parse,)
+STAGES: tuple[Stage, ...] = INGEST_STAGES + (
+    nlp.parse,
+    times.infer_published,
+    times.extract_times,
+)
 
 
 def check_stages(stages: Sequence[Stage]) -> None:
@@ -53,6 +59,7 @@ class ShardResult:
     articles: list[Article]
     errors: list[ItemError]
     skipped: int = 0
+    peak_rss_mb: float = 0.0  # of the process that ran the shard, for the run summary
 
 
 def process_shard(items: Iterable[RawItem], ctx: Context, stages: Sequence[Stage] = STAGES,
@@ -101,7 +108,8 @@ def process_shard(items: Iterable[RawItem], ctx: Context, stages: Sequence[Stage
         articles = survivors
     for article in articles:
         article.release_doc()
-    return ShardResult(articles, errors, skipped)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    return ShardResult(articles, errors, skipped, peak_mb)
 
 
 def _run_batch_stage_one_by_one(current: Stage, articles: list[Article], ctx: Context,

@@ -96,6 +96,7 @@ def run(paths: Iterable[Union[str, Path]], store: Store, *, settings: Optional[S
     def store_result(result: ShardResult, hashes: dict[str, str]) -> None:
         nonlocal error_count
         summary.errors.extend(result.errors)
+        summary.peak_worker_rss_mb = max(summary.peak_worker_rss_mb, round(result.peak_rss_mb, 1))
         new_errors = summary.errors[error_count:]
         error_count = len(summary.errors)
         put = store.put_batch([(a, hashes[a.key]) for a in result.articles], version, new_errors)

@@ -1223,3 +1223,16 @@ def infer_publication_date(text: str, times: Optional[list[TimeExpr]] = None) ->
                             method=f"lower bound only: latest past year mentioned ({latest_year}) "
                                    f"and the {YEAR_WINDOW_YEARS} years after it")
     return None
+
+
+@stage(requires=("article.text",), assigns=("article.published_inferred",), english_only=True)
+def infer_published(article: Article, ctx: Context) -> Article:
+    """A publication date range inferred from the text when the source gives none.
+
+    It is marked as inferred (``published_inferred``) and never overwrites a date the
+    source or the user gave; relative time expressions are then resolved against its
+    lower bound (the latest date the text itself reports as past).
+    """
+    if article.published is None:
+        article.published_inferred = infer_publication_date(article.text)
+    return article

@@ -229,3 +229,22 @@ def test_infer_publication_date_from_month_or_year():
     assert by_year.method.startswith("lower bound only")
     assert infer_publication_date("No dates at all here.") is None
     assert infer_publication_date("Kyiv must hold elections by 2030.") is None
+
+
+def test_infer_published_stage_sets_an_inferred_range_and_anchors_relative_times():
+    from sitroom.extract.times import extract_times, infer_published
+    from sitroom.stage import Context
+    from tests.conftest import make_article
+
+    ctx = Context()
+    undated = make_article("Delegations met in Jeddah on March 11, 2025. On Tuesday, Kyiv said it backed the "
+                           "ceasefire proposal; Moscow responded the next day.", key="undated.txt")
+    extract_times(infer_published(undated, ctx), ctx)
+    inferred = undated.published_inferred
+    assert inferred.earliest == date(2025, 3, 12) and inferred.latest > inferred.earliest  # "the next day"
+    assert 0 < inferred.confidence < 1 and inferred.method
+    assert any(t.text == "Tuesday" and t.value == "2025-03-11" for t in undated.times)
+
+    dated = make_article("Delegations met in Jeddah on March 11, 2025.", key="dated.txt",
+                         published=date(2025, 3, 12))
+    assert infer_published(dated, ctx).published_inferred is None  # a given date is never overridden

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Throughput: `sitroom run` (every stage, store included) against bare spaCy on the same
+texts, in the same run, plus scaling from 1 to 2 worker processes and peak memory.
+
+The corpus replicates the sample corpus (examples/) with varied text: each variant
+shuffles sentences within paragraphs and changes the numbers, so no two texts are the
+same. It is written as .txt files and a JSONL dump (formats whose reading is cheap);
+HTML extraction (trafilatura) costs ~40-70 ms per page on its own and is measured by
+bench_extraction.py. Usage:
+
+    python bench/bench_throughput.py [--articles 2000] [--json OUT.json]
+
+Reported: articles/s for bare `nlp.pipe` (one process), sitroom with 1 and 2 workers;
+the cost ratio sitroom(1 worker) / bare spaCy; the 1→2 worker scaling; peak RSS of the
+largest worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sitroom.config import Settings  # noqa: E402
+from sitroom.ingest import discover, read_path  # noqa: E402
+from sitroom.models import RawItem  # noqa: E402
+from sitroom.nlp import load_nlp  # noqa: E402
+from sitroom.pipeline import STAGES, process_shard  # noqa: E402
+from sitroom.runner import run  # noqa: E402
+from sitroom.stage import Context  # noqa: E402
+from sitroom.store import open_store  # noqa: E402
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
+NUMBER = re.compile(r"\b\d[\d,]*\b")
+
+
+def sample_texts() -> list[str]:
+    """The cleaned English texts of the sample corpus."""
+    items = [item for path in discover([REPO / "examples" / name for name in ("text", "html", "feeds", "dumps")])
+             for item in read_path(path) if isinstance(item, RawItem)]
+    result = process_shard(items, Context(), STAGES[:1])
+    return [a.text for a in result.articles if a.language == "en"]
+
+
+def vary(text: str, rng: random.Random) -> str:
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        sentences = SENTENCE.split(paragraph)
+        rng.shuffle(sentences)
+        paragraphs.append(" ".join(sentences))
+    rng.shuffle(paragraphs)
+    return NUMBER.sub(lambda m: str(rng.randint(2, 99_000)), "\n\n".join(paragraphs))
+
+
+def build_corpus(folder: Path, count: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    base = sample_texts()
+    texts = [vary(base[i % len(base)], rng) for i in range(count)]
+    (folder / "txt").mkdir(parents=True)
+    in_dump = count // 5
+    for i, text in enumerate(texts[in_dump:]):
+        (folder / "txt" / f"{i:05d}.txt").write_text(f"Variant {i}\n\n{text}", encoding="utf-8")
+    with (folder / "dump.jsonl").open("w", encoding="utf-8") as dump:
+        for i, text in enumerate(texts[:in_dump]):
+            dump.write(json.dumps({"title": f"Dump {i}", "maintext": text, "url": f"https://x.example/{i}",
+                                   "date_publish": "2025-11-23 10:00:00", "source_domain": "x.example"}) + "\n")
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="sitroom-throughput-"))
+    try:
+        texts = build_corpus(workdir / "corpus", args.articles)
+        nlp = load_nlp()
+        list(nlp.pipe(texts[:50]))  # warm-up, as the pipeline's worker warms up on its first batch
+        started = time.perf_counter()
+        for _doc in nlp.pipe(texts, batch_size=32):
+            pass
+        spacy_seconds = time.perf_counter() - started
+
+        results = {}
+        for workers in (1, 2):
+            store = open_store(str(workdir / f"w{workers}.db"))
+            context = Context(settings=Settings(workers=workers))
+            context.preset("nlp", nlp)  # used by the in-process (1 worker) path only
+            started = time.perf_counter()
+            summary = run([workdir / "corpus"], store, settings=Settings(workers=workers), context=context)
+            seconds = time.perf_counter() - started
+            assert summary.stored == args.articles and not summary.errors, summary.errors[:3]
+            results[workers] = {"seconds": round(seconds, 2), "articles_per_s": round(args.articles / seconds, 1),
+                                "peak_worker_rss_mb": summary.peak_worker_rss_mb}
+            store.close()
+        report = {
+            "articles": args.articles,
+            "chars_per_article": round(sum(map(len, texts)) / len(texts)),
+            "stages": [s.name for s in STAGES],
+            "spacy_bare": {"seconds": round(spacy_seconds, 2), "articles_per_s": round(args.articles / spacy_seconds, 1)},
+            "sitroom_1_worker": results[1],
+            "sitroom_2_workers": results[2],
+            "cost_ratio_vs_spacy": round(results[1]["seconds"] / spacy_seconds, 3),
+            "scaling_1_to_2_workers": round(results[1]["seconds"] / results[2]["seconds"], 3),
+        }
+        print(json.dumps(report, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
