@@ -9,14 +9,14 @@ resumes because unchanged items are recognised by (key, raw hash, pipeline).
 from __future__ import annotations
 
 import json
-import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import dedup
@@ -88,7 +88,7 @@ class Store:
         signatures = {a.id: np.asarray(a._minhash if a._minhash is not None else dedup.signature(a.text),
                                        dtype=np.uint64) for a in articles}
         bands = {a.id: dedup.band_keys(signatures[a.id], self.near_threshold) for a in articles}
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             if articles:
                 self._delete(conn, [a.id for a in articles], [a.key for a in articles])
                 self._insert(conn, articles, raw_hashes, signatures, bands, pipeline, now)
@@ -104,6 +104,14 @@ class Store:
         result.stored = len(articles)
         result.ids = [a.id for a in articles]
         return result
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction; writers are serialised (duplicate linking reads, then writes)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(writer=True)
+            with conn.begin():
+                yield conn
 
     def _delete(self, conn, ids: list[str], keys: list[str]) -> None:
         a = schema.articles.c
@@ -332,11 +340,22 @@ def _engine(url: str) -> Engine:
         def _pragmas(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
             if not memory:
+                dbapi_conn.isolation_level = None  # sitroom emits BEGIN itself (below)
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        if memory:
+            return engine  # one shared connection: nothing to serialise against
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # A write transaction takes the write lock up front: a deferred one that reads
+            # and then writes fails at once (SQLITE_BUSY) when another process wrote in
+            # between, instead of waiting for the busy timeout.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
         return engine
     return create_engine(url, pool_pre_ping=True)
 

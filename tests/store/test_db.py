@@ -122,3 +122,28 @@ def test_any_article_round_trips(text, title, outlet, published, genre):
     article = make_article(text, key="k", published=published, title=title, outlet=outlet, genre=genre)
     put(store, article)
     assert store.get(article.id) == article
+
+
+def _ingest_worker(db_path: str, corpus: str) -> int:
+    from sitroom.config import Settings
+    from sitroom.pipeline import INGEST_STAGES
+    from sitroom.runner import run
+    summary = run([corpus], open_store(db_path), settings=Settings(workers=1, batch_size=5), stages=INGEST_STAGES)
+    return len(summary.errors)
+
+
+def test_two_processes_ingesting_overlapping_inputs_store_each_article_once(tmp_path):
+    import multiprocessing
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(60):
+        (corpus / f"{i:03d}.txt").write_text(f"Report {i}\n\nShelling hit district {i} overnight, said officials "
+                                             f"who counted {i * 37 % 101} damaged homes in sector {i * 13}.")
+    db_path = str(tmp_path / "shared.db")
+    open_store(db_path).close()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        errors = pool.starmap(_ingest_worker, [(db_path, str(corpus)), (db_path, str(corpus))])
+    assert errors == [0, 0]
+    store = open_store(db_path)
+    assert store.count() == 60
+    assert len({a.key for a in store.articles()}) == 60
