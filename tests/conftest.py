@@ -33,16 +33,36 @@ def make_article(text: str = "Russian forces struck Kyiv overnight.", key: str =
                    content_hash=content_hash(text), language=fields.pop("language", "en"), **fields)
 
 
-@pytest.fixture
-def store():
-    memory = open_store(":memory:")
-    yield memory
-    memory.close()
+# A PostgreSQL server for the store tests (.ci/run starts one on loopback and sets this).
+POSTGRES_URL = os.environ.get("SITROOM_TEST_POSTGRES")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not POSTGRES_URL, reason="SITROOM_TEST_POSTGRES is not set (CI sets it; see .ci/run)"))]
 
 
-@pytest.fixture
-def file_store(tmp_path):
-    db = open_store(str(tmp_path / "test.db"))
+def fresh_postgres() -> str:
+    """The test database, emptied: every test starts from a new schema."""
+    from sqlalchemy import create_engine, text
+    from sitroom.store.db import database_url
+    engine = create_engine(database_url(POSTGRES_URL))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request):
+    """An empty store: in-memory SQLite, and PostgreSQL where a server is configured."""
+    db = open_store(":memory:" if request.param == "sqlite" else fresh_postgres())
+    yield db
+    db.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def file_store(request, tmp_path):
+    """A store that other processes can open too: a SQLite file, or PostgreSQL."""
+    db = open_store(str(tmp_path / "test.db") if request.param == "sqlite" else fresh_postgres())
     yield db
     db.close()
 

@@ -9,21 +9,21 @@ resumes because unchanged items are recognised by (key, raw hash, pipeline).
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import dedup
 from ..errors import BadParameterError, NotFoundError, StoreError
 from ..models import Article, ItemError
 from . import schema
-from .migrations import migrate
+from .migrations import migrate, writing
 
 DATE_MAX = "9999-12-31"
 # Match markers in search snippets: control characters that cannot occur in cleaned text.
@@ -31,7 +31,10 @@ MATCH_START, MATCH_END = "\x02", "\x03"
 
 
 def database_url(db: str) -> str:
-    """A path becomes a SQLite URL; a URL is taken as is; ':memory:' is an in-memory store."""
+    """A path becomes a SQLite URL; a URL is taken as is (postgresql:// uses psycopg 3);
+    ':memory:' is an in-memory store."""
+    if db.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + db.split("://", 1)[1]
     if "://" in db:
         return db
     if db == ":memory:":
@@ -88,7 +91,7 @@ class Store:
         signatures = {a.id: np.asarray(a._minhash if a._minhash is not None else dedup.signature(a.text),
                                        dtype=np.uint64) for a in articles}
         bands = {a.id: dedup.band_keys(signatures[a.id], self.near_threshold) for a in articles}
-        with self._writing() as conn:
+        with writing(self.engine) as conn:
             if articles:
                 self._delete(conn, [a.id for a in articles], [a.key for a in articles])
                 self._insert(conn, articles, raw_hashes, signatures, bands, pipeline, now)
@@ -105,14 +108,6 @@ class Store:
         result.ids = [a.id for a in articles]
         return result
 
-    @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        """A write transaction; writers are serialised (duplicate linking reads, then writes)."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(writer=True)
-            with conn.begin():
-                yield conn
-
     def _delete(self, conn, ids: list[str], keys: list[str]) -> None:
         a = schema.articles.c
         old = [row.id for row in conn.execute(select(a.id).where(or_(a.id.in_(ids), a.key.in_(keys))))]
@@ -120,7 +115,7 @@ class Store:
             return
         # Child rows go by ON DELETE CASCADE; the FTS table has no foreign keys.
         conn.execute(delete(schema.articles).where(a.id.in_(old)))
-        if self.is_sqlite:
+        if self.is_sqlite:  # PostgreSQL's FTS rows go by cascade; FTS5 tables have no foreign keys
             conn.execute(text("DELETE FROM articles_fts WHERE article_id IN (SELECT value FROM json_each(:ids))"),
                          {"ids": json.dumps(old)})
 
@@ -136,9 +131,14 @@ class Store:
             {"article_id": a.id, "signature": signatures[a.id].tobytes()} for a in articles])
         conn.execute(insert(schema.lsh_bands), [
             {"band": band, "bucket": bucket, "article_id": a.id} for a in articles for band, bucket in bands[a.id]])
+        fts_rows = [{"id": a.id, "title": a.title or "", "text": a.text} for a in articles]
         if self.is_sqlite:
             conn.execute(text("INSERT INTO articles_fts (article_id, title, text) VALUES (:id, :title, :text)"),
-                         [{"id": a.id, "title": a.title or "", "text": a.text} for a in articles])
+                         fts_rows)
+        else:
+            conn.execute(text("INSERT INTO articles_fts (article_id, document) VALUES (:id, "
+                              "setweight(to_tsvector('english', :title), 'A') || to_tsvector('english', :text))"),
+                         fts_rows)
         self._put_records(conn, articles)
 
     def _link_duplicates(self, conn, articles: list[Article], signatures, bands) -> dict[str, tuple]:
@@ -265,16 +265,25 @@ class Store:
         return [dict(row._mapping) for row in rows]
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text search (FTS5 syntax: words, "phrases", OR, NOT, prefix*)."""
+        """Full-text search, one syntax on every database (FTS5's): words, "phrases",
+        OR, NOT, prefix*; results ranked, with match-marked snippets."""
         if not query.strip():
             raise BadParameterError("empty search query")
-        if not self.is_sqlite:
-            raise StoreError("full-text search on this database is not available yet")
-        sql = text("SELECT f.article_id AS id, a.title, a.outlet, a.published, "
-                   "snippet(articles_fts, 2, char(2), char(3), '…', 14) AS snippet, bm25(articles_fts) AS score "
-                   "FROM articles_fts f JOIN articles a ON a.id = f.article_id "
-                   "WHERE articles_fts MATCH :q ORDER BY score LIMIT :limit")
         with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                tsquery = to_tsquery_syntax(query)
+                if not tsquery:
+                    return []
+                sql = text("SELECT a.id, a.title, a.outlet, a.published, ts_headline('english', a.text, q, "
+                           "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=24, MinWords=10') "
+                           "AS snippet, ts_rank(f.document, q) AS score FROM articles_fts f "
+                           "JOIN articles a ON a.id = f.article_id, to_tsquery('english', :q) q "
+                           "WHERE f.document @@ q ORDER BY score DESC, a.id LIMIT :limit")
+                return [dict(row._mapping) for row in conn.execute(sql, {"q": tsquery, "limit": limit})]
+            sql = text("SELECT f.article_id AS id, a.title, a.outlet, a.published, "
+                       "snippet(articles_fts, 2, char(2), char(3), '…', 14) AS snippet, bm25(articles_fts) AS score "
+                       "FROM articles_fts f JOIN articles a ON a.id = f.article_id "
+                       "WHERE articles_fts MATCH :q ORDER BY score LIMIT :limit")
             try:
                 rows = conn.execute(sql, {"q": query, "limit": limit}).all()
             except OperationalError:
@@ -311,6 +320,38 @@ class Store:
             rows = conn.execute(select(e.at, e.path, e.key, e.stage, e.error, e.message)
                                 .order_by(e.id.desc()).limit(limit)).all()
         return [dict(row._mapping) for row in rows]
+
+
+QUERY_TOKEN = re.compile(r'"([^"]*)"?|(\()|(\))|([^\s()"]+)')
+
+
+def to_tsquery_syntax(query: str) -> str:
+    """FTS5-style query -> PostgreSQL to_tsquery syntax: words AND-ed, "a b" -> a <-> b,
+    OR -> |, NOT -> & !, prefix* -> prefix:*. Words are reduced to word characters, so
+    no user input reaches tsquery operators."""
+    parts: list[str] = []
+    pending_operator = "&"
+    for phrase, _open, _close, word in QUERY_TOKEN.findall(query):
+        if word in ("OR", "AND", "NOT"):
+            pending_operator = {"OR": "|", "AND": "&", "NOT": "& !"}[word]
+            continue
+        if phrase:
+            words = re.findall(r"\w+", phrase)
+            term = "(" + " <-> ".join(words) + ")" if words else ""
+        elif word:
+            words = re.findall(r"\w+", word)
+            term = " <-> ".join(words) + (":*" if word.endswith("*") and words else "")
+        else:
+            continue  # parentheses: grouping is not supported; the terms still count
+        if not term:
+            continue
+        if parts:
+            parts.append(pending_operator)
+        elif pending_operator == "& !":
+            parts.append("!")
+        parts.append(term)
+        pending_operator = "&"
+    return " ".join(parts)
 
 
 def _article(row) -> Article:

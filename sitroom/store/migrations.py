@@ -4,9 +4,10 @@ function appended to ``MIGRATIONS``; shipped ones are never edited."""
 
 from __future__ import annotations
 
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Engine, select, text
 
 from . import schema
 
@@ -16,6 +17,11 @@ def _initial(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
                           "article_id UNINDEXED, title, text, tokenize='porter unicode61')"))
+    elif conn.dialect.name == "postgresql":
+        # Same role as the FTS5 table: a weighted English tsvector per article, GIN-indexed.
+        conn.execute(text("CREATE TABLE IF NOT EXISTS articles_fts (article_id VARCHAR(32) PRIMARY KEY "
+                          "REFERENCES articles(id) ON DELETE CASCADE, document TSVECTOR NOT NULL)"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_articles_fts_document ON articles_fts USING GIN (document)"))
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
@@ -31,16 +37,35 @@ def current_version(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(engine) -> int:
-    """Bring the database to the latest schema; returns the version reached."""
-    with engine.begin() as conn:
+# Any constant: the key of PostgreSQL's advisory lock that serialises sitroom writers.
+WRITE_LOCK_KEY = 7_271_530
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction that waits for other writers (processes included)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(writer=True)  # SQLite: BEGIN IMMEDIATE (see db._engine)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            yield conn
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the database to the latest schema; returns the version reached. Each
+    migration runs in its own write transaction, so two processes opening a new
+    database at once do not both apply it."""
+    with engine.connect() as conn:
         version = current_version(conn)
+    if version >= LATEST:
+        return version
     for number, _description, apply in MIGRATIONS:
-        if number <= version:
-            continue
-        with engine.begin() as conn:
+        with writing(engine) as conn:
+            if number <= current_version(conn):
+                continue
             apply(conn)
             conn.execute(schema.meta.delete().where(schema.meta.c.key == "schema_version"))
             conn.execute(schema.meta.insert().values(key="schema_version", value=str(number)))
-        version = number
-    return version
+    with engine.connect() as conn:
+        return current_version(conn)

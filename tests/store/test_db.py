@@ -101,12 +101,10 @@ def test_a_failed_batch_leaves_earlier_batches_intact(file_store):
     assert [a.key for a in file_store.articles()] == ["a"]
 
 
-def test_reopening_a_file_store_keeps_data_and_schema(tmp_path):
-    path = str(tmp_path / "kb.db")
-    first = open_store(path)
-    put(first, make_article(WIRE, key="a"))
-    first.close()
-    again = open_store(path)
+def test_reopening_a_file_store_keeps_data_and_schema(file_store):
+    put(file_store, make_article(WIRE, key="a"))
+    file_store.close()
+    again = open_store(file_store.url)
     assert again.count() == 1 and again.schema_version >= 1
 
 
@@ -132,18 +130,34 @@ def _ingest_worker(db_path: str, corpus: str) -> int:
     return len(summary.errors)
 
 
-def test_two_processes_ingesting_overlapping_inputs_store_each_article_once(tmp_path):
+def test_two_processes_ingesting_overlapping_inputs_store_each_article_once(tmp_path, file_store):
     import multiprocessing
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i in range(60):
         (corpus / f"{i:03d}.txt").write_text(f"Report {i}\n\nShelling hit district {i} overnight, said officials "
                                              f"who counted {i * 37 % 101} damaged homes in sector {i * 13}.")
-    db_path = str(tmp_path / "shared.db")
-    open_store(db_path).close()
+    db_path = file_store.url
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         errors = pool.starmap(_ingest_worker, [(db_path, str(corpus)), (db_path, str(corpus))])
     assert errors == [0, 0]
-    store = open_store(db_path)
-    assert store.count() == 60
-    assert len({a.key for a in store.articles()}) == 60
+    assert file_store.count() == 60
+    assert len({a.key for a in file_store.articles()}) == 60
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("ceasefire Jeddah", "ceasefire & Jeddah"),
+    ('"security guarantees" NOT opinion', "(security <-> guarantees) & ! opinion"),
+    ("Rosneft OR Lukoil", "Rosneft | Lukoil"),
+    ("sanction*", "sanction:*"),
+    ("it's (a) test: ok!", "it <-> s & a & test & ok"),
+    ("'; DROP TABLE articles; --", "DROP & TABLE & articles"),
+])
+def test_fts5_syntax_translates_to_tsquery(query, expected):
+    from sitroom.store.db import to_tsquery_syntax
+    assert to_tsquery_syntax(query) == expected
+
+
+def test_prefix_search(store):
+    put(store, make_article(OTHER, key="b"))
+    assert len(store.search("sanct*")) == 1
