@@ -12,10 +12,11 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
 from .clean import content_hash
 from .errors import BadParameterError
-from .models import Article
+from . import __version__
+from .models import PLOVER_QUAD, Article, Event, EventActor
 from .store import Store
 
-FORMATS = ("json", "jsonl", "csv", "parquet")
+FORMATS = ("json", "jsonl", "csv", "parquet", "plover")
 TABLES = ("articles", "actors", "events", "quotes", "figures", "times")
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "schema" / "article.schema.json"
 EXPORT_EXCLUDED = ("key", "format", "content_hash", "stages")
@@ -92,7 +93,12 @@ def write(store: Store, fmt: str, out: IO[str] | Path, *, table: str = "articles
 
 def write_stream(articles: Iterable[Article], fmt: str, handle: IO[str], table: str = "articles") -> int:
     count = 0
-    if fmt == "jsonl":
+    if fmt == "plover":
+        for article in articles:
+            for event in article.events:
+                handle.write(json.dumps(plover_record(article, event), ensure_ascii=False) + "\n")
+                count += 1
+    elif fmt == "jsonl":
         for article in articles:
             handle.write(json.dumps(article.to_export(), ensure_ascii=False) + "\n")
             count += 1
@@ -129,6 +135,50 @@ def _tap(items: Iterable[Article], on_item: Callable[[], None]) -> Iterator[Arti
     for item in items:
         on_item()
         yield item
+
+
+def _plover_entity(actor: EventActor) -> dict[str, Any]:
+    entity = {"code": actor.country or actor.code, "sector": actor.sector, "entity_text": actor.text,
+              "identifier_id": actor.actor_id, "actor_code": actor.code}
+    return {k: v for k, v in entity.items() if v}
+
+
+def plover_record(article: Article, event: Event) -> dict[str, Any]:
+    """One event in PLOVER's JSON field names (manual, chapter "Data Fields"), plus
+    sitroom's own fields (modality, cameo, confidence, rule) as the manual allows."""
+    if event.date and len(event.date) == 10 and event.date[4] == "-":
+        day, precision = event.date, "day"
+    else:
+        reported = article.reference_date()
+        day, precision = (reported.isoformat() if reported else None), "report"
+    return {
+        "id": event.id,
+        "has_event": True,
+        "date": day,
+        "date_precision": precision,
+        "event_date_text": event.date,
+        "actor": [_plover_entity(a) for a in event.source],
+        "recipient": [_plover_entity(a) for a in event.target],
+        "event": [event.type],
+        "quad_code": PLOVER_QUAD.get(event.type),
+        "mode": [event.mode] if event.mode else [],
+        "context": event.context,
+        "event_text": [event.trigger.text] if event.trigger else [],
+        "event_loc": {"extracted_place": event.location} if event.location else None,
+        "text": event.text,
+        "text_info": {"sequence": event.sentence, "start": event.start, "end": event.end},
+        "cite_info": {"url": article.url, "title": article.title, "language": article.language,
+                      "publication": article.outlet, "coder": f"sitroom {__version__}",
+                      "codebook": "plover-base"},
+        "coder": f"sitroom {__version__}",
+        "modality": event.modality,
+        "reported_by": event.reported_by,
+        "cameo": event.cameo,
+        "confidence": event.confidence,
+        "rule": event.rule,
+        "article_id": article.id,
+        "duplicate_of": article.duplicate_of,
+    }
 
 
 def read_export(lines: Iterable[str]) -> Iterator[Article]:

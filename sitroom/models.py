@@ -132,6 +132,18 @@ class EventActor(Record):
     sector: Optional[str] = None
 
 
+# PLOVER's quad categories (manual, "Quad categories in PLOVER": 1 verbal cooperation,
+# 2 material cooperation, 3 verbal conflict, 4 material conflict). The manual's summary
+# table puts SANCTION under material conflict; its numeric table, used here, under 3.
+PLOVER_QUAD: dict[str, int] = {
+    "AGREE": 1, "CONSULT": 1, "SUPPORT": 1, "CONCEDE": 1,
+    "COOPERATE": 2, "AID": 2, "RETREAT": 2,
+    "REQUEST": 3, "ACCUSE": 3, "REJECT": 3, "SANCTION": 3, "THREATEN": 3,
+    "PROTEST": 4, "MOBILIZE": 4, "COERCE": 4, "ASSAULT": 4,
+}
+QUAD_NAMES = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict"}
+
+
 class Event(Record):
     """A PLOVER event (with its CAMEO code where one applies)."""
 

@@ -170,7 +170,7 @@ def import_command(path: Path = typer.Argument(..., exists=True, dir_okay=False,
 
 @app.command("export")
 def export_command(db: str = DbOption,
-                   fmt: str = typer.Option("jsonl", "--format", "-f", help="json, jsonl, csv or parquet."),
+                   fmt: str = typer.Option("jsonl", "--format", "-f", help="json, jsonl, csv, parquet, or plover (one PLOVER record per event)."),
                    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
                    table: str = typer.Option("articles", help="For csv/parquet: articles, actors, events, quotes, "
                                                                "figures or times."),
