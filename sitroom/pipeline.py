@@ -83,7 +83,7 @@ def process_shard(items: Iterable[RawItem], ctx: Context, stages: Sequence[Stage
         if current.batch:
             try:
                 articles = current.func(articles, ctx)
-            except Exception as exc:  # noqa: BLE001
+            except Exception:  # noqa: BLE001
                 if strict:
                     raise
                 articles = _run_batch_stage_one_by_one(current, articles, ctx, errors)

@@ -6,13 +6,14 @@ the feed's title, so reprints can be told apart from originals later.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional, Union
 
 import feedparser
 import lxml.html
 
-from ..errors import EmptyInputError, MalformedInputError
+from ..errors import EmptyInputError, InputError, MalformedInputError
 from ..models import ItemError, RawItem
 from .common import Overrides, check_item_size, clean_meta, parse_date, read_bytes
 
@@ -38,9 +39,18 @@ def html_fragment_to_text(fragment: str) -> str:
     return text.strip()
 
 
-def read(path: Path, overrides: Overrides, *, max_file_bytes: int, max_item_chars: int) -> Iterator[RawItem]:
-    data = read_bytes(path, max_file_bytes)
-    parsed = feedparser.parse(data)
+# Below this many characters, a feed item without full content is only a summary.
+SUMMARY_ONLY_CHARS = 600
+
+
+def parse_feed(data: bytes, source: str, *, max_item_chars: int, outlet: Optional[str] = None,
+               keep_linked_without_text: bool = False) -> Iterator[Union[RawItem, ItemError]]:
+    """Feed bytes to items. ``source`` names the feed (a path or URL) in keys and errors.
+    Items whose text is only a short summary carry ``metadata["summary_only"]`` so a
+    watcher can fetch the page; with ``keep_linked_without_text`` an item with a link but
+    no text is kept for that too."""
+    # A BytesIO, never bytes: feedparser opens bytes that name an existing file.
+    parsed = feedparser.parse(io.BytesIO(data))
     readable = [e for e in parsed.entries if e.get("title") or e.get("summary") or e.get("content")]
     if parsed.bozo and not readable:
         raise MalformedInputError(f"not a readable RSS/Atom feed ({parsed.get('bozo_exception', 'parse error')})")
@@ -51,25 +61,34 @@ def read(path: Path, overrides: Overrides, *, max_file_bytes: int, max_item_char
         content = ""
         if entry.get("content"):
             content = max((c.get("value", "") for c in entry.content), key=len)
+        has_full_content = bool(content.strip())
         if len(content) < len(entry.get("summary", "") or ""):
             content = entry.summary
         body = html_fragment_to_text(content or "")
-        key = f"{path}#{entry.get('id') or entry.get('link') or index}"
-        if not body.strip():
-            yield ItemError(path=str(path), key=key, stage="ingest", error="EmptyInputError",
-                            message="feed item has no text")
+        key = f"{source}#{entry.get('id') or entry.get('link') or index}"
+        try:
+            if not body.strip() and not (keep_linked_without_text and entry.get("link")):
+                raise EmptyInputError("feed item has no text")
+            check_item_size(body, max_item_chars)
+        except InputError as exc:
+            yield ItemError(path=source, key=key, stage="ingest", error=type(exc).__name__, message=exc.message)
             continue
-        check_item_size(body, max_item_chars)
-        source = entry.get("source") or {}
+        item_source = entry.get("source") or {}
         yield RawItem(
-            key=key, path=str(path), format="feed", text=body,
+            key=key, path=source, format="feed", text=body,
             title=clean_meta(entry.get("title")),
             url=entry.get("link"),
-            outlet=clean_meta(source.get("title")) or overrides.outlet or feed_title,
+            outlet=clean_meta(item_source.get("title")) or outlet or feed_title,
             published=parse_date(entry.get("published_parsed") or entry.get("updated_parsed")
                                  or entry.get("published")),
             author=clean_meta(entry.get("author")),
-            metadata={"feed": feed_title, "source_url": source.get("href"),
-                      "categories": [t.get("term") for t in entry.get("tags", []) if t.get("term")]},
+            metadata={"feed": feed_title, "source_url": item_source.get("href"),
+                      "categories": [t.get("term") for t in entry.get("tags", []) if t.get("term")],
+                      "summary_only": not has_full_content and len(body) < SUMMARY_ONLY_CHARS},
         )
 
+
+def read(path: Path, overrides: Overrides, *, max_file_bytes: int,
+         max_item_chars: int) -> Iterator[Union[RawItem, ItemError]]:
+    yield from parse_feed(read_bytes(path, max_file_bytes), str(path), max_item_chars=max_item_chars,
+                          outlet=overrides.outlet)

@@ -153,6 +153,47 @@ def demo(db: str = DbOption, workers: int = typer.Option(0, "--workers", "-w"), 
                       "[bold]sitroom search 'ceasefire'[/], [bold]sitroom export --format jsonl[/]")
 
 
+@app.command("watch")
+def watch_command(
+        feeds_file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                          help="FEEDS.txt: one feed or article URL per line, # comments."),
+        db: str = DbOption,
+        every: str = typer.Option("15m", "--every", help="Poll interval: 30s, 15m, 1h, 1h30m."),
+        once: bool = typer.Option(False, "--once", help="One pass, then exit (for cron)."),
+        fetch_pages: bool = typer.Option(False, "--fetch-pages",
+                                         help="Fetch the article page of summary-only feed items."),
+        allow_private: bool = typer.Option(False, "--allow-private",
+                                           help="Allow private, loopback and link-local addresses (intranet)."),
+        state: Optional[Path] = typer.Option(None, "--state", help="State file (default: <db>.watch.json)."),
+        ingest_only: bool = typer.Option(False, "--ingest-only", help="Clean and store only, like `ingest`."),
+        strict: bool = typer.Option(False, help="With --once: exit with status 1 if any URL failed."),
+        quiet: bool = QuietOption) -> None:
+    """Poll live RSS/Atom feeds (and article pages) listed in FEEDS.txt into the store."""
+    from ..watch import default_state_path, parse_duration, report_lines
+    from ..watch import watch as watch_feeds
+    try:
+        parse_duration(every)  # a bad --every fails before anything is opened
+        settings = Settings.from_env(db=db)
+        store = open_store(settings.db, near_threshold=settings.near_duplicate_threshold)
+
+        def show(report) -> None:
+            lines = report_lines(report)
+            for line in (lines[-1:] if quiet and not report.failing else lines):
+                if quiet:
+                    print(line)
+                else:
+                    console.print(escape(line), soft_wrap=True)
+
+        last = watch_feeds(str(feeds_file), store, every=every, once=once,
+                           state_path=state or default_state_path(settings.db), allow_private=allow_private,
+                           settings=settings, stages=INGEST_STAGES if ingest_only else STAGES,
+                           fetch_pages=fetch_pages, on_report=show)
+    except SitroomError as exc:
+        _fail(exc)
+    if strict and last.failing:
+        raise typer.Exit(1)
+
+
 @app.command("import")
 def import_command(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A sitroom JSONL export."),
                    db: str = DbOption) -> None:
