@@ -153,6 +153,37 @@ def demo(db: str = DbOption, workers: int = typer.Option(0, "--workers", "-w"), 
                       "[bold]sitroom search 'ceasefire'[/], [bold]sitroom export --format jsonl[/]")
 
 
+@app.command()
+def backfill(sources: list[str] = typer.Argument(..., help="Files, folders or globs (archives: WARC, JSONL dumps)."),
+             db: str = DbOption,
+             engine: str = typer.Option("local", help="local (multiprocessing) or ray."),
+             address: Optional[str] = typer.Option(None, help="Ray cluster: auto or ray://HOST:10001 "
+                                                              "(default: a local Ray runtime)."),
+             workers: int = typer.Option(0, "--workers", "-w", help="Worker processes / Ray actors (0 = cores)."),
+             files_per_shard: int = typer.Option(32, help="Files per shard (one task each)."),
+             out: Optional[str] = typer.Option(None, help="Where Parquet partitions go: a folder or an object-store "
+                                                          "URL (default: backfill-parquet/<timestamp>)."),
+             keep_parquet: bool = typer.Option(True, help="Keep the Parquet partitions after loading."),
+             ingest_only: bool = typer.Option(False, help="Clean and store only, like `ingest`."),
+             quiet: bool = QuietOption) -> None:
+    """Archive backfill: process shards with the local or Ray engine into Parquet, then load in bulk."""
+    from ..scale.backfill import backfill as run_backfill
+    try:
+        settings = Settings.from_env(db=db, workers=workers)
+        store = open_store(settings.db, near_threshold=settings.near_duplicate_threshold)
+        report = run_backfill(sources, store, engine=engine, settings=settings,
+                              stages=INGEST_STAGES if ingest_only else STAGES, out_dir=out,
+                              files_per_shard=files_per_shard, address=address, keep_parquet=keep_parquet,
+                              progress=None if quiet else errors_console.print)
+    except SitroomError as exc:
+        _fail(exc)
+    print(f"engine={report.engine} files={report.files} shards={report.shards} articles={report.articles} "
+          f"stored={report.stored} unchanged={report.unchanged} errors={len(report.errors)} "
+          f"process_seconds={report.process_seconds} load_seconds={report.load_seconds} parquet={report.parquet}")
+    for error in report.errors:
+        print(f"error: {error.path}: {error.error}: {error.message}", file=sys.stderr)
+
+
 @app.command("watch")
 def watch_command(
         feeds_file: Path = typer.Argument(..., exists=True, dir_okay=False,

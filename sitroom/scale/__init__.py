@@ -1,0 +1,1 @@
+"""Scaling out: the shard function and the backfill executors (local, Ray)."""
