@@ -228,6 +228,9 @@ class InferredDate(Record):
 # --------------------------------------------------------------------------- article
 
 
+MAX_REFERENCE_WINDOW_DAYS = 31
+
+
 class Article(Record):
     """One article and everything extracted from it."""
 
@@ -279,11 +282,13 @@ class Article(Record):
 
     def reference_date(self) -> Optional[date]:
         """The date relative expressions and actor roles are resolved against: the
-        publication date, or for undated text the lower bound of the inferred one."""
+        publication date or, for undated text, the lower bound of an inferred range no
+        wider than a month. A wider range would place "on Friday" on an invented day."""
         if self.published:
             return self.published
-        if self.published_inferred:
-            return self.published_inferred.earliest
+        inferred = self.published_inferred
+        if inferred and (inferred.latest - inferred.earliest).days <= MAX_REFERENCE_WINDOW_DAYS:
+            return inferred.earliest
         return None
 
     def to_export(self) -> dict[str, Any]:

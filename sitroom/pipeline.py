@@ -16,7 +16,8 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import clean as clean_module
 from . import dedup, nlp
-from .extract import times
+from .extract import figures, times
+from .link import resolve
 from .errors import SitroomError, Skip
 from .models import Article, ItemError, RawItem
 from .stage import Context, Stage
@@ -25,8 +26,10 @@ from .stage import Context, Stage
 INGEST_STAGES: tuple[Stage, ...] = (clean_module.clean, dedup.sign)
 STAGES: tuple[Stage, ...] = INGEST_STAGES + (
     nlp.parse,
-    times.infer_published,
+    resolve.link_actors,  # before extract_times: it installs the resolver of "Trump's second term"
+    times.infer_published,  # undated text: from dates and offices mentioned; re-links roles if it can
     times.extract_times,
+    figures.extract_figures,
 )
 
 

@@ -14,7 +14,7 @@ What is *not* a figure (precision matters more than coverage here):
 * relative time ("two weeks ago", "three days later", "the past three years");
 * small counts of things with no analytic meaning ("two leaders", "three sources"),
   and sources described by a count ("two people familiar with the talks");
-* the bare word "one".
+* the bare word "one" ("one official"; "at least one" is a figure).
 
 Counted nouns ("drones", "people") are not part of the figure's text; measurement
 units ("km", "percent", "years", "$") are.
@@ -101,6 +101,7 @@ APPROXIMATORS: tuple[tuple[tuple[str, ...], str], ...] = (
 FRACTION_LEADS = {"by", "to", "than", "about", "nearly", "almost", "roughly", "around", "some", "over",
                   "under", "only", "just", "barely", "approximately", "estimated"}
 NAME_ENTITIES = {"ORG", "EVENT", "LAW", "WORK_OF_ART", "FAC", "PRODUCT", "PERSON", "GPE"}
+APPROXIMATORS_LONGEST_FIRST = sorted(APPROXIMATORS, key=lambda entry: -len(entry[0]))
 RANGE_JOINERS = {"to", "-", "–", "—", "or"}
 
 CASUALTY_WORDS = {"casualty", "casualties", "death", "dead", "fatality", "killed", "wounded",
@@ -115,12 +116,12 @@ PEOPLE_NOUNS = {"people", "person", "civilian", "soldier", "troop", "serviceman"
                 "conscript", "fighter", "mercenary", "evacuee", "hostage", "detainee",
                 "inhabitant", "adult", "student", "pensioner", "orphan", "personnel",
                 "defender", "marine", "paratrooper", "captive", "deportee", "migrant",
-                "subscriber", "patient", "doctor", "voter", "respondent"}
+                "subscriber", "patient", "doctor", "voter", "respondent", "population"}
 WEAPON_NOUNS = {"drone", "missile", "rocket", "shell", "tank", "aircraft", "jet", "plane",
-                "helicopter", "warship", "ship", "vessel", "artillery", "howitzer",
+                "helicopter", "warship", "artillery", "howitzer",
                 "launcher", "munition", "round", "bomb", "warhead", "ammunition", "shahed",
                 "uav", "interceptor", "mine", "vehicle", "apc", "ifv", "gun", "system",
-                "battery", "atacms", "himars", "patriot", "f-16", "submarine", "boat",
+                "battery", "atacms", "himars", "patriot", "f-16", "submarine",
                 "projectile", "weapon", "rifle", "grenade", "mortar", "decoy", "bomber",
                 "fighter-jet", "cruise", "ballistic", "sortie", "strike", "attack"}
 HOUSING_NOUNS = {"home", "household", "family", "subscriber", "customer", "consumer"}
@@ -136,6 +137,8 @@ CAPTURE_VERBS = {"capture", "take", "seize", "occupy", "liberate", "control", "h
 OCCUPY_VERBS = {"capture", "seize", "occupy", "control", "liberate", "retake", "recapture",
                 "annex", "cede"}
 UNCOUNTABLE_UNITS = {"aircraft", "artillery", "ammunition", "personnel", "hardware"}
+MONEY_VERBS = {"spend", "cost", "pay", "lend", "borrow", "pledge", "allocate", "fund", "invest",
+               "owe", "repay", "donate", "earmark", "appropriate"}
 MONEY_NOUNS = {"aid", "budget", "funding", "fund", "loan", "asset", "reparation", "grant",
                "spending", "revenue", "investment", "debt", "package", "deal", "export",
                "sale", "cost", "price", "financing", "reserve", "tax", "tariff"}
@@ -144,7 +147,7 @@ NON_ANALYTIC_NOUNS = {"source", "official", "leader", "side", "party", "time", "
                       "point", "page", "paragraph", "article", "clause", "item", "section",
                       "chapter", "round", "meeting", "call", "question", "thing", "step",
                       "option", "reason", "word", "minute", "second", "episode", "diplomat",
-                      "delegation", "envoy", "aide", "person familiar"}
+                      "delegation", "envoy", "aide"}
 IDENTIFIER_WORDS = {"no", "no.", "number", "article", "resolution", "section", "page",
                     "paragraph", "chapter", "clause", "item", "point", "flight", "route",
                     "highway", "phase", "minsk", "stage", "level", "grade", "tier", "unit",
@@ -159,7 +162,7 @@ SPEECH_VERBS = {"say", "tell", "claim", "estimate", "report", "announce", "state
                 "suggest", "show", "indicate", "count", "confirm", "allege", "acknowledge",
                 "admit", "warn", "predict", "project", "forecast", "put", "document",
                 "record", "verify", "tally", "boast", "brag", "post", "publish", "cite",
-                "quote", "tweet", "declare", "assess", "calculate", "find", "conclude"}
+                "quote", "tweet", "declare", "assess", "find", "conclude"}
 CHANGE_VERBS = {"estimate", "put", "number", "stand", "total", "reach", "rise", "climb",
                 "exceed", "hit", "top", "grow", "increase", "fall", "drop", "decline",
                 "spike", "surge", "jump", "soar", "double", "triple", "shrink", "plunge",
@@ -324,7 +327,7 @@ def _read_amount(doc: Any, i: int, limit: int) -> Optional[_Amount]:
             amount.unit, amount.end = "percent", j + 1
         elif word == "per" and j + 1 < limit and doc[j + 1].lower_ == "cent":
             amount.unit, amount.end = "percent", j + 2
-        elif word in ("percentage",) and j + 1 < limit and doc[j + 1].lower_ in ("point", "points"):
+        elif word == "percentage" and j + 1 < limit and doc[j + 1].lower_ in ("point", "points"):
             amount.unit, amount.end = "percentage points", j + 2
     return amount
 
@@ -369,12 +372,11 @@ def _read_word_amount(doc: Any, start: int, i: int, limit: int,
             numerator_end += 1
     if numerator_end < limit and doc[numerator_end].lower_ in FRACTIONS:
         name = doc[numerator_end].lower_
-        plural = name.endswith("s") and name not in ("thirds",) or name == "thirds"
-        if (numerator > 1) != plural and name != "half":
+        if (numerator > 1) != name.endswith("s") and name != "half":  # "two thirds", "a third"
             return None
-        if name == "half" and numerator_end != i and word not in ("one",):
+        if name == "half" and numerator_end != i and word != "one":
             return None  # "a half" is almost always "an hour and a half"
-        if not _fraction_context(doc, i, numerator_end, limit):
+        if not _fraction_context(doc, i, numerator_end):
             return None
         return _Amount(start, numerator_end + 1, value=numerator * FRACTIONS[name],
                        unit="fraction", fraction=True, shape="fraction")
@@ -384,7 +386,7 @@ def _read_word_amount(doc: Any, start: int, i: int, limit: int,
     return _Amount(start, end, value=value, currency=currency, shape="words")
 
 
-def _fraction_context(doc: Any, first: int, fraction: int, limit: int) -> bool:
+def _fraction_context(doc: Any, first: int, fraction: int) -> bool:
     """Ordinal words are fractions only in fraction contexts: "a fifth of X", "fell by a third",
     "half the X", "a quarter to a third", "two-thirds"; not in "a third round"."""
     following, preceding = _lower(doc, fraction + 1), _lower(doc, first - 1)
@@ -470,7 +472,7 @@ def _approximator(doc: Any, start: int) -> tuple[Optional[str], int]:
     the direction is the outermost one's."""
     direction = None
     while True:
-        for words, found in APPROXIMATORS:
+        for words, found in APPROXIMATORS_LONGEST_FIRST:
             begin = start - len(words)
             if begin >= 0 and tuple(t.lower_ for t in doc[begin:start]) == words:
                 direction, start = found, begin
@@ -545,14 +547,19 @@ def _is_excluded(doc: Any, phrase: _Phrase, sent_start: int) -> Optional[str]:
         return "identifier"
     if prev in IDENTIFIER_WORDS or prev == "#":
         return "identifier"
-    if any(t.ent_type_ in NAME_ENTITIES for t in doc[phrase.core_start:phrase.core_end]):
+    core, before_core = doc[phrase.core_start], phrase.core_start - 1
+    if any(t.ent_type_ in NAME_ENTITIES for t in doc[phrase.core_start:phrase.core_end]) or (
+            core.is_alpha and core.is_title and before_core >= sent_start and
+            (doc[before_core].is_title or (doc[before_core].lower_ == "of" and before_core - 1 >= sent_start
+                                           and doc[before_core - 1].is_title))):
         return "name"  # "Group of Eight", "World War III"
     if phrase.end < len(doc) and doc[phrase.end].text == "-" and _attached(doc, phrase.end - 1):
         suffix = _lower(doc, phrase.end + 1)
         if suffix in IDENTIFIER_WORDS or suffix in ("year", "years") and \
                 _lower(doc, phrase.end + 2) == "-" and _lower(doc, phrase.end + 3) == "old":
             return "identifier" if suffix != "year" else "age"
-    if phrase.unit == "years" and (nxt == "old" or nxt == "-" and _lower(doc, phrase.end + 1) == "old"):
+    if phrase.unit == "years" and (nxt in ("old", "olds") or
+                                   nxt == "-" and _lower(doc, phrase.end + 1) in ("old", "olds")):
         return "age"
     if phrase.unit in TIME_UNITS.values():
         after_next = doc[phrase.end + 1] if phrase.end + 1 < len(doc) else None
@@ -624,7 +631,7 @@ def _counted(doc: Any, phrase: _Phrase) -> tuple[Optional[Any], Optional[tuple[i
                     return noun, _noun_span(doc, noun, span), f"prep-{child.lower_}"
     # "casualties are estimated at 1 million", "attacks spiked by 60 percent"
     governor = root.head
-    if root.dep_ == "pobj" and governor.dep_ == "prep":
+    if root.dep_ == "pobj" and governor.dep_ in ("prep", "agent"):
         governor = governor.head
     if governor.pos_ in ("VERB", "AUX") and governor.lemma_ in CHANGE_VERBS and \
             root.dep_ in ("pobj", "dobj", "attr", "npadvmod", "advmod"):
@@ -637,6 +644,9 @@ def _counted(doc: Any, phrase: _Phrase) -> tuple[Optional[Any], Optional[tuple[i
                 if child.pos_ == "PRON":
                     break
                 return _of_noun(child), _noun_span(doc, _of_noun(child), span), "verb-subject"
+        if governor.dep_ == "acl" and governor.head.pos_ in ("NOUN", "PROPN"):
+            # "Attacks on the grid spiked by 60 percent", parsed with the verb as a modifier
+            return governor.head, _noun_span(doc, governor.head, span), "verb-subject"
     return None, None, "none"
 
 
@@ -649,6 +659,18 @@ def _of_noun(noun: Any) -> Any:
                 if objects:
                     return objects[0]
     return noun
+
+
+def _antecedent(pronoun: Any) -> Optional[Any]:
+    """The noun a relative pronoun stands for ("casualties, of whom a quarter ...")."""
+    if pronoun.lower_ not in ("which", "whom", "who"):
+        return None
+    token = pronoun
+    while token.head.i != token.i and token.dep_ != "relcl":
+        token = token.head
+    if token.dep_ == "relcl" and token.head.pos_ in ("NOUN", "PROPN"):
+        return token.head
+    return None
 
 
 def _next_content(doc: Any, i: int) -> Optional[int]:
@@ -707,11 +729,11 @@ def _is_casualty_word(token: Any) -> bool:
     return token.lower_ in CASUALTY_WORDS or token.lemma_.lower() in CASUALTY_WORDS
 
 
-def _category(doc: Any, phrase: _Phrase, counted: Optional[Any]) -> tuple[str, str]:
+def _category(doc: Any, phrase: _Phrase, counted: Optional[Any]) -> tuple[str, Optional[str]]:
     """Category and unit of a figure, from its measurement unit and counted noun."""
     unit = phrase.unit
     lemma = counted.lemma_.lower() if counted is not None else ""
-    counted_words = set()
+    counted_words: set[str] = set()
     if counted is not None:
         counted_words = {t.lemma_.lower() for t in counted.subtree if t.i < counted.i + 1} | {lemma}
     root = _phrase_root(doc, phrase.core_start, phrase.end)
@@ -728,16 +750,20 @@ def _category(doc: Any, phrase: _Phrase, counted: Optional[Any]) -> tuple[str, s
         return "other", unit
     casualty_context = _casualty_context(root, counted_words) or (
         counted is not None and _casualty_context(counted, counted_words))
+    # a share is a casualty figure only when the share itself was killed ("a quarter to a third
+    # had been killed"), not when it counts something about casualties ("a 37 percent rise in
+    # civilian casualties")
     if unit in ("percent", "fraction") and _casualty_context(root, set()):
-        return "casualties", unit  # "a quarter to a third had been killed"
-    if unit in ("percent", "fraction", "percentage points", "times"):
+        return "casualties", unit
+    if unit in ("percent", "fraction", "percentage points", "times", "ratio"):
         is_place = counted is not None and (counted.ent_type_ in ("GPE", "LOC") or
                                             lemma in TERRITORY_NOUNS or counted_words & TERRITORY_NOUNS)
         if is_place or set(_governing_lemmas(root, 2)) & OCCUPY_VERBS:
             return "territory", unit
         return "rate", unit
-    if phrase.value is not None and phrase.value >= 1e6 and lemma in MONEY_NOUNS:
-        return "money", unit
+    magnitude = phrase.value if phrase.value is not None else (phrase.low or 0)
+    if magnitude >= 1e6 and (lemma in MONEY_NOUNS or set(_governing_lemmas(root, 1)) & MONEY_VERBS):
+        return "money", unit  # "spending billions on a war"
     if casualty_context and (counted is None or lemma in PEOPLE_NOUNS | CASUALTY_WORDS or
                              counted.lower_ in CASUALTY_WORDS or counted.ent_type_ == "NORP"):
         return "casualties", "people"
@@ -762,7 +788,7 @@ def _plural(lemma: str) -> str:
     return lemma + "s"
 
 
-def _is_source_count(doc: Any, counted: Optional[Any]) -> bool:
+def _is_source_count(counted: Optional[Any]) -> bool:
     """"two people familiar with the talks", "three officials said": a count of sources."""
     if counted is None:
         return False
@@ -839,7 +865,7 @@ def _speaker(doc: Any, verb: Any, within: range) -> Optional[Any]:
     if boundary >= verb.i - 1:
         return None
     node = doc[verb.i - 1]
-    while boundary < node.head.i < verb.i:
+    while boundary < node.head.i < verb.i and node.head.i != node.i:
         node = node.head
     return node if node.pos_ in ("NOUN", "PROPN", "PRON") else None
 
@@ -948,60 +974,85 @@ def find_figures(doc: Any, actor_spans: Iterable[ActorSpan] = (), article_id: st
     overlapping one gets its ``claimant_actor``. ``article_id`` only seeds record ids.
     """
     actors = list(actor_spans)
+    sentences = list(doc.sents)
+    phrases = [(index, phrase) for index, phrase in _number_phrases(doc, sentences)
+               if not _is_excluded(doc, phrase, sentences[index].start)]
+    spans = [range(phrase.start, phrase.end) for _, phrase in phrases]
     figures: list[Figure] = []
-    phrases: list[tuple[Any, _Phrase]] = []
-    for sent_index, sent in enumerate(doc.sents):
+    for sent_index, phrase in phrases:
+        previous = figures[-1] if figures and figures[-1].sentence == sent_index else None
+        figure = _figure(doc, phrase, sentences[sent_index], sent_index, previous, actors, spans,
+                         article_id)
+        if figure is not None:
+            figures.append(figure)
+    return figures
+
+
+def _number_phrases(doc: Any, sentences: Sequence[Any]) -> Iterable[tuple[int, _Phrase]]:
+    """Every number phrase, left to right, with the index of its sentence."""
+    for sent_index, sent in enumerate(sentences):
         i = sent.start
         while i < sent.end:
             phrase = _read_phrase(doc, i, sent.end) if _can_start(doc[i]) else None
             if phrase is None:
                 i += 1
                 continue
-            phrases.append((sent_index, phrase))
+            yield sent_index, phrase
             i = max(phrase.end, i + 1)
-    sentences = list(doc.sents)
-    phrases = [(s, p) for s, p in phrases if not _is_excluded(doc, p, sentences[s].start)]
-    spans = [range(p.start, p.end) for _, p in phrases]
-    for sent_index, phrase in phrases:
-        sent = sentences[sent_index]
-        counted, counted_span, counted_rule = _counted(doc, phrase)
-        if counted is not None and counted.pos_ == "PRON":  # "about 1.2 million of them"
+
+
+def _figure(doc: Any, phrase: _Phrase, sent: Any, sent_index: int, previous: Optional[Figure],
+            actors: Sequence[ActorSpan], spans: Sequence[range], article_id: str) -> Optional[Figure]:
+    """The figure a number phrase makes, or None when it is not one worth keeping."""
+    counted, counted_span, counted_rule = _counted(doc, phrase)
+    if counted is not None and counted.pos_ == "PRON":
+        antecedent = _antecedent(counted)  # "the region, three-quarters of which"
+        if antecedent is not None:
+            counted, counted_span = antecedent, _noun_span(doc, antecedent, range(phrase.start, phrase.end))
+        else:  # "about 1.2 million of them": left to the previous figure
             counted, counted_span, counted_rule = None, None, "none"
-        category, unit = _category(doc, phrase, counted)
-        previous = figures[-1] if figures and figures[-1].sentence == sent_index else None
-        if counted is None and unit is None and category == "other" and previous is not None:
-            # "up from about 110 in April", "of whom only about 1,600": the same thing again
-            category, unit, counted_rule = previous.category, previous.unit, "inherited"
-        if not (counted_rule == "inherited" or _keep(category, phrase, counted)) or (
-                category in ("people", "other") and (phrase.value or 0) < 10 and
-                _is_source_count(doc, counted)):
-            continue
-        claimant = _claimant(doc, phrase, sent)
-        claimant_text = claimant_actor = None
-        claim_rule = "none"
-        if claimant is not None:
-            left, right, claim_rule = claimant
-            c_start, c_end = doc[left].idx, doc[right - 1].idx + len(doc[right - 1])
-            claimant_text = doc.text[c_start:c_end]
-            claimant_actor = next((actor for a_start, a_end, actor in actors
-                                   if a_start < c_end and c_start < a_end), None)
-        start_char = doc[phrase.start].idx
-        end_char = doc[phrase.end - 1].idx + len(doc[phrase.end - 1])
-        counted_text = previous.counted if counted_rule == "inherited" and previous else None
-        if counted_span is not None:
-            counted_text = doc[counted_span[0]:counted_span[1]].text
-        rule = f"{phrase.shape};counted:{counted_rule};claimant:{claim_rule}"
-        if phrase.approx:
-            rule += f";approx:{phrase.approx}"
-        figures.append(Figure(
-            id=record_id(article_id, "figure", start_char, end_char),
-            text=doc.text[start_char:end_char], start=start_char, end=end_char,
-            value=phrase.value, low=phrase.low, high=phrase.high, unit=unit,
-            counted=counted_text, category=category, claimant_text=claimant_text,
-            claimant_actor=claimant_actor, time_ref=_time_ref(doc, phrase, sent, spans),
-            approximate=phrase.approx is not None, sentence=sent_index,
-            confidence=0.5 if category == "other" else 0.8, rule=rule))
-    return figures
+    category, unit = _category(doc, phrase, counted)
+    counted_text = doc[counted_span[0]:counted_span[1]].text if counted_span else None
+    if counted is None and unit is None and category == "other" and previous is not None and \
+            previous.category in ("people", "casualties", "weapons"):
+        # "up from about 110 in April", "1,000 people for 1,000": the same thing again
+        category, unit, counted_text, counted_rule = (previous.category, previous.unit,
+                                                      previous.counted, "inherited")
+    elif not _keep(category, phrase, counted) or (
+            category in ("people", "other") and (phrase.value or 0) < 10 and _is_source_count(counted)):
+        return None
+    claimant_text = claimant_actor = None
+    claim_rule = "none"
+    claimant = _claimant(doc, phrase, sent)
+    if claimant is not None:
+        left, right, claim_rule = claimant
+        c_start, c_end = doc[left].idx, doc[right - 1].idx + len(doc[right - 1])
+        claimant_text = doc.text[c_start:c_end]
+        claimant_actor = _actor_of(c_start, c_end, actors)
+    start_char = doc[phrase.start].idx
+    end_char = doc[phrase.end - 1].idx + len(doc[phrase.end - 1])
+    rule = f"{phrase.shape};counted:{counted_rule};claimant:{claim_rule}"
+    if phrase.approx:
+        rule += f";approx:{phrase.approx}"
+    return Figure(
+        id=record_id(article_id, "figure", start_char, end_char),
+        text=doc.text[start_char:end_char], start=start_char, end=end_char,
+        value=phrase.value, low=phrase.low, high=phrase.high, unit=unit,
+        counted=counted_text, category=category, claimant_text=claimant_text,
+        claimant_actor=claimant_actor, time_ref=_time_ref(doc, phrase, sent, spans),
+        approximate=phrase.approx is not None, sentence=sent_index,
+        confidence=0.5 if category == "other" else 0.8, rule=rule)
+
+
+def _actor_of(start: int, end: int, actors: Sequence[ActorSpan]) -> Optional[str]:
+    """The actor whose mention covers most of the claimant ("Ukraine's air force" rather
+    than the "Ukraine" inside it, when both are linked)."""
+    best: Optional[tuple[int, int, str]] = None
+    for a_start, a_end, actor in actors:
+        overlap = min(end, a_end) - max(start, a_start)
+        if overlap > 0 and (best is None or (overlap, a_end - a_start) > best[:2]):
+            best = (overlap, a_end - a_start, actor)
+    return best[2] if best else None
 
 
 def _can_start(token: Any) -> bool:

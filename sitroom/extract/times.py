@@ -1225,14 +1225,100 @@ def infer_publication_date(text: str, times: Optional[list[TimeExpr]] = None) ->
     return None
 
 
-@stage(requires=("article.text",), assigns=("article.published_inferred",), english_only=True)
+# Titles that say the office is no longer (or not yet) held: no evidence of the date.
+NOT_CURRENT_TITLE = re.compile(r"\b(former|ex|then|late|outgoing|incoming|acting|would-be|future)\b", re.I)
+TITLE_COUNTRY_WORDS = re.compile(r"\b(U\.?S\.?|US|American|Russian|Ukrainian|British|French|German|Chinese|"
+                                 r"Turkish|Polish|Italian|European|EU|NATO|UN|Kremlin|White House)\b\.?", re.I)
+
+
+def role_windows(article: Article, catalog) -> tuple[Optional[date], Optional[date], list[str]]:
+    """When the article can have been written, judged by the offices it gives people:
+    "Vice President JD Vance" only fits Vance's vice-presidency. Returns the
+    intersection of those terms (start, end exclusive or None) and the evidence."""
+    earliest: Optional[date] = None
+    latest: Optional[date] = None
+    evidence: list[str] = []
+    for actor in article.actors:
+        title = actor.title_in_text
+        if not title or NOT_CURRENT_TITLE.search(title):
+            continue
+        office = " ".join(TITLE_COUNTRY_WORDS.sub(" ", title).split()).strip(" ,.'’s")
+        if not office:
+            continue
+        terms = []
+        for ordinal in range(1, 10):
+            term = catalog.term_dates(actor.id, office, ordinal)
+            if term is None:
+                break
+            terms.append(term)
+        merged = _merge_terms(terms)
+        if not merged:
+            continue
+        # Of several terms (Trump's two presidencies) the latest is the likeliest in news.
+        start, end = merged[-1]
+        earliest = max(earliest or start, start)
+        latest = min(latest, end) if latest and end else (latest or end)
+        evidence.append(f"{title} {actor.name} ({start.isoformat()}–{end.isoformat() if end else 'now'})")
+    return earliest, latest, evidence
+
+
+def _merge_terms(terms: list[tuple[Optional[date], Optional[date]]]) -> list[tuple[date, Optional[date]]]:
+    """Back-to-back terms of one office are one period (a role renamed, a title added)."""
+    merged: list[tuple[date, Optional[date]]] = []
+    for start, end in sorted((t for t in terms if t[0]), key=lambda t: t[0]):
+        if merged and merged[-1][1] is not None and start <= merged[-1][1] + timedelta(days=1):
+            previous_end = merged[-1][1]
+            merged[-1] = (merged[-1][0], None if end is None else max(end, previous_end))
+        elif merged and merged[-1][1] is None:
+            continue  # already open-ended
+        else:
+            merged.append((start, end))
+    return merged
+
+
+# Below this confidence, the dates a text mentions are background (a year, a month) and
+# the offices it gives people are the better evidence when the two disagree.
+WEAK_DATE_EVIDENCE = 0.4
+
+
+def combine_with_roles(inferred: Optional[InferredDate], article: Article, catalog) -> Optional[InferredDate]:
+    start, end, evidence = role_windows(article, catalog)
+    if start is None:
+        return inferred
+    role_latest = end - timedelta(days=1) if end else None
+    if inferred is None:
+        return InferredDate(earliest=start, latest=role_latest or max(start, date.today()), confidence=0.2,
+                            method="offices the text gives people: " + "; ".join(evidence))
+    earliest = max(inferred.earliest, start)
+    latest = min(inferred.latest, role_latest) if role_latest else inferred.latest
+    if earliest > latest:  # the text's dates and its titles disagree
+        if inferred.confidence < WEAK_DATE_EVIDENCE:
+            return InferredDate(earliest=start, latest=role_latest or max(start, date.today()), confidence=0.2,
+                                method="offices the text gives people: " + "; ".join(evidence)
+                                       + f" (the dates mentioned, {inferred.method}, read as background)")
+        return inferred.model_copy(update={"method": inferred.method + "; titles disagree: " + "; ".join(evidence)})
+    return InferredDate(earliest=earliest, latest=max(latest, earliest),
+                        confidence=min(0.9, inferred.confidence + 0.1),
+                        method=inferred.method + "; offices the text gives people: " + "; ".join(evidence))
+
+
+@stage(requires=("article.text", "article.actors"), assigns=("article.published_inferred",), english_only=True)
 def infer_published(article: Article, ctx: Context) -> Article:
-    """A publication date range inferred from the text when the source gives none.
+    """A publication date range inferred when the source gives none: from the dates the
+    text mentions and the offices it gives people (e.g. "Vice President JD Vance").
 
     It is marked as inferred (``published_inferred``) and never overwrites a date the
-    source or the user gave; relative time expressions are then resolved against its
-    lower bound (the latest date the text itself reports as past).
+    source or the user gave. When the range is narrow enough to be a reference date,
+    actor roles are re-read at it.
     """
-    if article.published is None:
-        article.published_inferred = infer_publication_date(article.text)
+    if article.published is not None:
+        return article
+    from ..link.resolve import catalog_for, resolve_article  # the actor layer is optional here
+
+    catalog = catalog_for(ctx)
+    before = article.reference_date()
+    article.published_inferred = combine_with_roles(infer_publication_date(article.text), article, catalog)
+    after = article.reference_date()
+    if after is not None and after != before and article.doc is not None:
+        resolve_article(article, catalog, after)
     return article

@@ -56,13 +56,11 @@ def curated_path() -> Path:
 # --------------------------------------------------------------------------- schema
 
 
-def _partial_date(value: object, *, end: bool) -> Optional[date]:
+def _partial_date(value: object) -> Optional[date]:
     """YAML dates: 2025-01-20 (a date), "2025-07" or 2025 (first day of the period).
 
-    For an ``end`` the first day of the period is also used: "end: 2025-07" reads
-    "out of office from July 2025".
+    Both bounds use the first day: "end: 2025-07" reads "out of office from July 2025".
     """
-    del end  # both bounds use the first day; kept explicit for the reader
     if value is None or isinstance(value, date):
         return value
     text = str(value).strip()
@@ -84,15 +82,10 @@ class RoleSpec(_Spec):
     office: list[str] = Field(default_factory=list)
     descriptions: list[str] = Field(default_factory=list)
 
-    @field_validator("start", mode="before")
+    @field_validator("start", "end", mode="before")
     @classmethod
-    def _start(cls, value: object) -> Optional[date]:
-        return _partial_date(value, end=False)
-
-    @field_validator("end", mode="before")
-    @classmethod
-    def _end(cls, value: object) -> Optional[date]:
-        return _partial_date(value, end=True)
+    def _dates(cls, value: object) -> Optional[date]:
+        return _partial_date(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> "RoleSpec":
@@ -162,8 +155,7 @@ def read_curated(path: PathLike) -> CuratedSpec:
             except ValidationError as exc:
                 label = item.get("id") if isinstance(item, dict) else None
                 line = _item_line(text, section, i)
-                problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}"
-                                     for e in exc.errors())
+                problems = "; ".join(_describe(e) for e in exc.errors())
                 raise ConfigError(f"{section} entry {i + 1} ({label or 'no id'}), line {line}: {problems}",
                                   path=str(path)) from exc
     try:
@@ -175,10 +167,17 @@ def read_curated(path: PathLike) -> CuratedSpec:
         if actor.id in seen:
             raise ConfigError(f"duplicate actor id {actor.id!r}", path=str(path))
         seen.add(actor.id)
-    for sector, words in spec.agents.items():
+    for sector in spec.agents:
         if not re.fullmatch(r"[A-Z]{3}", sector):
             raise ConfigError(f"agents: sector {sector!r} is not a three-letter code", path=str(path))
     return spec
+
+
+def _describe(error: dict) -> str:
+    """One pydantic error as "roles.0.start: message" (or the message for the entry)."""
+    message = error["msg"].removeprefix("Value error, ")
+    where = ".".join(map(str, error["loc"]))
+    return f"{where}: {message}" if where else message
 
 
 def _item_line(text: str, section: str, index: int) -> Optional[int]:
@@ -222,9 +221,10 @@ class ActorCatalog:
     gender: dict[str, str] = field(default_factory=dict)  # actor id -> m / f
     offices: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)  # role key -> offices
 
-    _description_index: Optional[PhraseIndex] = None
-    _short_index: Optional[PhraseIndex] = None
-    _person_names: Optional[list[tuple[str, ActorEntry]]] = None
+    # Lookup structures built on first use (and dropped when a curated file is added).
+    _description_index: Optional[PhraseIndex] = field(default=None, init=False, repr=False)
+    _short_index: Optional[PhraseIndex] = field(default=None, init=False, repr=False)
+    _person_names: Optional[list[tuple[str, ActorEntry]]] = field(default=None, init=False, repr=False)
 
     def description_index(self) -> PhraseIndex:
         """Longest-match index over description phrases (values: the phrase itself)."""
@@ -257,9 +257,6 @@ class ActorCatalog:
             return head, (code[3:6] or None)
         return None, head
 
-    def is_country(self, entry: ActorEntry) -> bool:
-        return entry.kind == "country"
-
     def descriptions_at(self, phrase: tuple[str, ...], when: Optional[date]) -> list[Description]:
         """Holders of the described office at ``when`` (None = today)."""
         when = when or date.today()
@@ -275,15 +272,21 @@ class ActorCatalog:
                    ordinal: Optional[int] = None) -> Optional[tuple[Optional[date], Optional[date]]]:
         """Start and end (exclusive; None while in office) of an actor's term.
 
-        ``role_keyword`` picks roles whose title contains it (case-insensitive);
+        ``role_keyword`` picks roles whose title contains it as whole words
+        (case-insensitive), and of those the titles that start with it when there are
+        any ("president" is "President of ...", not "Vice President of ...");
         ``ordinal`` picks the n-th such term (1 = first, -1 = last; default: the last).
         ``term_dates("USA.TRUMP", "president", 2)`` -> (2025-01-20, None).
         """
         entry = self.actors.entries.get(actor_id)
         if entry is None:
             return None
-        terms = [r for r in entry.codes if r.dated and r.role
-                 and (role_keyword is None or role_keyword.lower() in r.role.lower())]
+        terms = [r for r in entry.codes if r.dated and r.role]
+        if role_keyword:
+            pattern = re.compile(rf"\b{re.escape(role_keyword.strip())}\b", re.IGNORECASE)
+            terms = [r for r in terms if pattern.search(r.role or "")]
+            leading = [r for r in terms if pattern.match(r.role or "")]
+            terms = leading or terms
         terms.sort(key=lambda r: r.start or date.min)
         if not terms:
             return None
@@ -379,15 +382,17 @@ def apply_curated(catalog: ActorCatalog, spec: CuratedSpec, source: str) -> None
         if actor.gender:
             catalog.gender[actor.id] = actor.gender
         # Absorb the Phoenix entry of the same actor, with all its spellings: one whose
-        # main phrase is one of our names, or, for a person, that has one of our
-        # full (multi-word) names among its synonyms.
+        # main phrase is one of our names, one that has one of our names and our code
+        # ("STATE_DEPARTMENT" under a USAGOV entry), or, for a person, one that has one
+        # of our full (multi-word) names among its synonyms.
         for name in actor.names:
             tokens = _tokens(name)
             found = dictionary.lookup(tokens)
             if found is None or found.id == actor.id or found.kind is not None:
                 continue
             main = found.phrases[0]
-            if main in (tokens, ("THE",) + tokens) or (actor.kind == "person" and len(tokens) > 1):
+            if main in (tokens, ("THE",) + tokens) or (actor.kind == "person" and len(tokens) > 1) \
+                    or (actor.code is not None and found.code_at(None) == actor.code):
                 for phrase in found.phrases:
                     if phrase not in entry.phrases:
                         entry.phrases.append(phrase)

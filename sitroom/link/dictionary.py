@@ -18,8 +18,9 @@ files take)::
   matches whole words only, and so do we.
 * Dates are ``YYYYMMDD`` or ``YYMMDD`` (``YY <= 30`` is 20YY, as in PETRARCH), in the
   forms ``>D`` (from D), ``<D`` (before D) and ``A-B`` (from A, before B); spaces
-  around ``<``, ``>`` and ``-`` are allowed. At a given date the first dated code whose
-  range contains it wins (file order), else the first undated code.
+  around ``<``, ``>`` and ``-`` are allowed. At a given date, of the dated codes whose
+  range contains it the one that started last wins, else the first undated code.
+  Several ``[...]`` blocks may share a line.
 * A code of ``---`` means "known, but do not code" (e.g. ``INDIAN_OCEAN [---]``).
 
 Agent dictionaries::
@@ -36,14 +37,20 @@ Discard files list phrases that make PETRARCH skip a sentence (or, with a leadin
 
 Public API (used by the resolver and the event coder)::
 
-    load_actor_dictionary(paths, namespace=None) -> ActorDictionary
-    load_agent_dictionary(paths) -> AgentDictionary
-    load_discards(path) -> Discards
+    load_actor_dictionary(paths, namespace=None, *, strict=True) -> ActorDictionary
+    load_agent_dictionary(paths, *, strict=True) -> AgentDictionary
+    load_discards(path) -> Discards                   Discards.find(tokens)
     phoenix_actor_paths() / phoenix_agent_path()      the shipped Phoenix files
     ActorDictionary.match(tokens, start, date=None) -> Match | None   (longest match)
+    ActorDictionary.find_all(tokens, date=None) -> list[Match]
+    ActorDictionary.lookup(phrase) -> ActorEntry | None               (exact phrase)
     ActorDictionary.code_at(entry, date) -> str | None
+    ActorEntry.range_at(date) -> CodeRange | None    (code, start, end, role)
     AgentDictionary.match(tokens, start) -> AgentMatch | None
     AgentEntry.apply(actor_code) -> str        "RUS" + "~MIL" -> "RUSMIL"
+
+``strict=False`` skips malformed lines and lists them in ``.problems`` (the shipped
+Phoenix files have a few); user files are read strictly (ConfigError, file and line).
 """
 
 from __future__ import annotations
@@ -56,7 +63,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ..config import package_data
 from ..errors import ConfigError
@@ -75,7 +82,7 @@ PHOENIX_AGENT_FILE = "Phoenix.agents.txt"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2013": "-", "\u2014": "-"})
 # A hyphen between two letters/digits: spaCy splits "al-Qaeda" into three tokens, a
 # whitespace tokenizer does not; phrases are indexed both ways.
-_INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_INNER_HYPHEN = re.compile(r"(?<=\w)(-)(?=\w)")
 _CODE_BLOCK = re.compile(r"\[([^\]]*)\]")
 _DATE_SPEC = re.compile(r"^(?:(?P<op>[<>])(?P<single>\d{6,8})|(?P<a>\d{6,8})-(?P<b>\d{6,8}))$")
 
@@ -103,7 +110,7 @@ def _phrase_variants(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
     if "-" in "".join(tokens):
         split: list[str] = []
         for token in tokens:
-            split.extend(w for w in re.split(r"(" + _INNER_HYPHEN.pattern + r")", token) if w)
+            split.extend(w for w in _INNER_HYPHEN.split(token) if w)
         if tuple(split) != tokens:
             variants.append(tuple(split))
     return variants
@@ -208,40 +215,53 @@ class Match:
 
 
 class PhraseIndex:
-    """First token -> candidate phrases, longest first, for longest-match lookup."""
+    """First token -> phrases starting with it, for longest-match lookup.
+
+    A lookup tries the lengths of the phrases that start with the token, longest
+    first, as one dictionary probe each: some first words ("THE") start thousands of
+    Phoenix phrases but only a dozen distinct lengths.
+    """
 
     def __init__(self) -> None:
         self._by_first: dict[str, dict[tuple[str, ...], object]] = {}
-        self._sorted: dict[str, list[tuple[tuple[str, ...], object]]] = {}
+        self._lengths: dict[str, list[int]] = {}  # longest first; rebuilt after an add
 
     def add(self, tokens: tuple[str, ...], value: object) -> None:
         if not tokens:
             return
         for variant in _phrase_variants(tokens):
             self._by_first.setdefault(variant[0], {})[variant] = value  # later files override
-            self._sorted.pop(variant[0], None)
+            self._lengths.pop(variant[0], None)
 
     def get(self, tokens: tuple[str, ...]) -> Optional[object]:
         return self._by_first.get(tokens[0], {}).get(tokens) if tokens else None
 
-    def candidates(self, first: str) -> list[tuple[tuple[str, ...], object]]:
-        found = self._sorted.get(first)
-        if found is None:
-            phrases = self._by_first.get(first, {})
-            found = sorted(phrases.items(), key=lambda item: -len(item[0]))
-            self._sorted[first] = found
-        return found
+    def _lengths_of(self, first: str) -> list[int]:
+        lengths = self._lengths.get(first)
+        if lengths is None:
+            lengths = sorted({len(p) for p in self._by_first.get(first, {})}, reverse=True)
+            self._lengths[first] = lengths
+        return lengths
 
     def longest(self, tokens: Sequence[str], start: int,
-                accept=lambda phrase, value: True) -> Optional[tuple[int, object]]:
+                accept: Optional[Callable[[tuple[str, ...], object], bool]] = None
+                ) -> Optional[tuple[int, object]]:
+        """The longest indexed phrase at ``tokens[start]`` that ``accept`` allows:
+        (length, value), or None."""
         if start >= len(tokens):
             return None
-        for phrase, value in self.candidates(normalize_token(tokens[start])):
-            n = len(phrase)
-            if start + n > len(tokens):
+        first = normalize_token(tokens[start])
+        phrases = self._by_first.get(first)
+        if not phrases:
+            return None
+        lengths = self._lengths_of(first)
+        window = [normalize_token(t) for t in tokens[start:start + lengths[0]]]
+        for n in lengths:
+            if n > len(window):
                 continue
-            if all(normalize_token(tokens[start + i]) == phrase[i] for i in range(1, n)) \
-                    and accept(phrase, value):
+            phrase = tuple(window[:n])
+            value = phrases.get(phrase)
+            if value is not None and (accept is None or accept(phrase, value)):
                 return n, value
         return None
 
@@ -291,8 +311,7 @@ class ActorDictionary:
     def absorb(self, target: ActorEntry, other_id: str) -> None:
         """Point every phrase of entry ``other_id`` at ``target`` and drop ``other_id``.
 
-        The curated dictionary uses this so that "President Vladimir Putin" (a Phoenix
-        phrase) and "Vladimir Putin" (a curated one) give the same actor.
+        Used to make the many Phoenix entries coded with one country a single actor.
         """
         other = self.entries.pop(other_id, None)
         if other is None or other is target:
@@ -355,9 +374,6 @@ class ActorDictionary:
 
     def __len__(self) -> int:
         return len(self.entries)
-
-    def __contains__(self, actor_id: str) -> bool:
-        return actor_id in self.entries
 
 
 # --------------------------------------------------------------------------- reading
@@ -562,10 +578,6 @@ class AgentEntry:
         if not actor_code or actor_code == NO_CODE:
             return self.agent_code
         return self.agent_code + actor_code if self.prefix else actor_code + self.agent_code
-
-    @property
-    def name(self) -> str:
-        return " ".join(self.phrase).lower()
 
 
 @dataclass(frozen=True)

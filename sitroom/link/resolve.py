@@ -9,8 +9,8 @@ For each sentence, left to right, the resolver finds the longest of:
   "Ukraine's army" -> UKRMIL;
 * a curated short name ("Austin", "Costa") after a full mention of that actor.
 
-Place names that stand for a government ("Moscow said") are metonyms; after a locative
-preposition ("strikes on Kyiv") they name the country instead. Words in front of a
+Place names that stand for a government ("Moscow said") are metonyms; used as places
+("strikes on Kyiv", "drones hit Kyiv", a "KYIV -" dateline) they name the country. Words in front of a
 person's name that form a title ("Former U.S. President") are kept as
 ``title_in_text`` and are not linked on their own.
 
@@ -19,10 +19,15 @@ spaCy mislabels, e.g. "Trump" as ORG); hits spaCy missed become new ``ACTOR`` me
 Unmatched PERSON/ORG mentions become actors with ids derived from the name
 (``PER:john-smith``), after two guarded merges: a surname after a full name in the
 article ("Smith" after "John Smith"), and a spelling variant of a curated person
-(same first letter, at most one or two edits, never when two actors are that close).
-Finally "he"/"she"/"his"/"her" and bare offices ("the president") take the most recent
-compatible person in the same sentence, else the previous one, and only when exactly
-one is compatible.
+(six letters or more, same first letter, at most one or two edits, never when two
+actors are that close).
+Finally "he"/"she"/"his"/"her" and bare offices ("the president") refer back to a
+person of the same sentence, else of the previous one, only when exactly one person
+there is compatible (gender from the curated file, or for unknown people from the
+first pronoun the article used for them; office held at the article date).
+
+Running the resolver again on the same article gives the same result: the ``ACTOR``
+mentions it added before are replaced, not duplicated.
 """
 
 from __future__ import annotations
@@ -32,21 +37,26 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from functools import lru_cache
+from typing import Any, Callable, Optional
 
 from rapidfuzz.distance import Levenshtein
 
-from ..errors import StageError
+from ..errors import ConfigError, StageError
 from ..models import Article, ArticleActor, Mention, Span
+from ..nlp import ENTITY_LABELS
 from ..stage import Context, stage
 from .curated import ActorCatalog, load_catalog
 from .dictionary import NO_CODE, ActorEntry, normalize_token
 
 CATALOG_RESOURCE = "actors"
+NAMED_PERIOD_RESOURCE = "named_period_resolver"  # read by sitroom.extract.times
 PERSON_LABELS = frozenset({"PERSON"})
 NAMED_UNKNOWN = {"PERSON": "PER", "ORG": "ORG"}  # unmatched entities that still become actors
 LOCATIVE = frozenset({"in", "into", "to", "from", "near", "outside", "around", "across", "over",
                       "at", "on", "toward", "towards", "via", "through", "inside", "within", "beyond"})
+ATTACK_VERBS = frozenset({"hit", "strike", "attack", "shell", "bomb", "pound", "shake", "rock", "target",
+                          "bombard", "raid", "besiege", "encircle", "storm", "capture", "seize", "reach"})
 PRONOUNS = {"he": "m", "him": "m", "his": "m", "himself": "m",
             "she": "f", "her": "f", "hers": "f", "herself": "f"}
 # Words that make the capitalised words in front of a name a title ("Foreign Minister").
@@ -60,7 +70,7 @@ TITLE_HEADS = frozenset("""
 TITLE_WORDS = TITLE_HEADS | frozenset("""
     former vice deputy then special acting foreign defence defense prime of state affairs national security top
     presidential senior press white house intelligence military army interior finance economy
-    justice home
+    justice home policy
 """.split())
 DETERMINERS = frozenset({"the", "a", "an", "this", "that"})
 
@@ -117,10 +127,13 @@ class ArticleResolver:
         self.catalog = catalog
         self.when = when
         self.actors: dict[str, _Actor] = {}
-        self.fully_named: set[str] = set()  # actor ids seen with a multi-word name
+        self.fully_named: set[str] = set()  # actor ids already named in full ("Lloyd Austin")
         self.name_parts: dict[str, set[str]] = {}  # "VLADIMIR" -> {"RUS.PUTIN"} once seen in full
         self.title_tokens: set[int] = set()
         self.person_tokens: set[int] = set()  # a title never reaches back into another name
+        self.hit_tokens: set[int] = set()  # tokens of dictionary hits, once the hits are final
+        self.titles: dict[int, str] = {}  # first token of a person's name -> the title before it
+        self.genders: dict[str, str] = {}  # unknown people: the gender of the first pronoun linked
         self.hits: list[_Hit] = []
         self.sentence_starts = [s.start for s in article.sentences] or [s.start_char for s in self.doc.sents]
 
@@ -171,12 +184,12 @@ class ArticleResolver:
                     i += 1
                     continue
                 self.hits.append(hit)
-                if hit.actor.entry is not None and hit.end - hit.start > 1 and hit.actor.person \
-                        and hit.how == "dictionary":
+                if hit.actor.entry is not None and hit.end - hit.start > 1 and hit.how == "dictionary":
                     self.fully_named.add(hit.actor.id)
-                    for token in self.doc[hit.start:hit.end]:
-                        if token.pos_ == "PROPN":
-                            self.name_parts.setdefault(normalize_token(token.text), set()).add(hit.actor.id)
+                    if hit.actor.person:
+                        for token in self.doc[hit.start:hit.end]:
+                            if token.pos_ == "PROPN":
+                                self.name_parts.setdefault(normalize_token(token.text), set()).add(hit.actor.id)
                 i = hit.end - sent.start
 
     def _best_hit(self, sent: Any, tokens: list[str], i: int) -> Optional[_Hit]:
@@ -214,30 +227,41 @@ class ArticleResolver:
         return max(candidates, key=lambda c: (c[0], c[1]))[2]
 
     def _plausible(self, sent: Any, i: int, length: int, entry: ActorEntry) -> bool:
-        """A one-word Phoenix phrase must be a proper noun (or an entity) in this text.
+        """A one-word Phoenix phrase must be a proper noun (or a named entity) here.
 
-        Phoenix has entries such as POLICE or ZERO that a capital at the start of a
-        sentence, or a shouted quote ("ZERO GRATITUDE"), would otherwise turn into actors.
+        Phoenix has entries such as ZERO that a capital at the start of a sentence, or
+        a shouted quote ("ZERO GRATITUDE"), would otherwise turn into actors. Curated
+        names are trusted: spaCy often tags a sentence-initial "Trump" as a noun.
         """
         if length > 1 or entry.kind is not None:
             return True
         token = sent[i]
-        return (token.pos_ == "PROPN" or bool(token.ent_type_)) and not _shouted(token)
+        return (token.pos_ == "PROPN" or token.ent_type_ in ENTITY_LABELS) and not _shouted(token)
 
     def _dictionary_hit(self, sent: Any, i: int, length: int, entry: ActorEntry) -> Optional[_Hit]:
         start, end = sent.start + i, sent.start + i + length
         phrase = tuple(normalize_token(t.text) for t in sent[i:i + length])
-        if phrase in self.catalog.metonyms and self._locative(start):
+        if phrase in self.catalog.metonyms and self._as_place(start, end):
             place = self.catalog.actors.entries.get(entry.country or "")
             return _Hit(start, end, self._known(place), "place") if place else None
         how = "metonym" if phrase in self.catalog.metonyms else "dictionary"
         return _Hit(start, end, self._known(entry), how)
 
-    def _locative(self, start: int) -> bool:
+    def _as_place(self, start: int, end: int) -> bool:
+        """Is this capital used as a place rather than for its government?
+
+        Places: after a locative preposition ("in Kyiv", "strikes on Moscow"), as the
+        object of an attack ("drones hit Kyiv"), or in capitals (a dateline: "KYIV -").
+        """
         j = start - 1
         if j >= 0 and self.doc[j].lower_ in DETERMINERS:
             j -= 1
-        return j >= 0 and self.doc[j].lower_ in LOCATIVE
+        if j >= 0 and (self.doc[j].lower_ in LOCATIVE or self.doc[j].lemma_.lower() in ATTACK_VERBS):
+            return True
+        head = self.doc[end - 1]
+        if head.dep_ == "dobj" and head.head.lemma_.lower() in ATTACK_VERBS:
+            return True
+        return all(t.is_upper for t in self.doc[start:end])
 
     def _agent_group(self, sent: Any, tokens: list[str], i: int, length: int,
                      country: ActorEntry) -> Optional[_Hit]:
@@ -288,8 +312,9 @@ class ArticleResolver:
 
     # -- titles -------------------------------------------------------------
 
-    def _title_before(self, start: int) -> Optional[tuple[int, str]]:
-        """Capitalised words and title words right before a name: "Former U.S. President"."""
+    def _title_before(self, start: int) -> Optional[int]:
+        """First token of the title right before a name ("Former U.S. President"):
+        capitalised words and title words, containing at least one title head."""
         sent_start = self.doc[start].sent.start
         j = start - 1
         while j >= sent_start:
@@ -307,8 +332,7 @@ class ArticleResolver:
         words = {t.lower_ for t in self.doc[first:start]}
         if first >= start or not words & TITLE_HEADS:
             return None
-        span = self.doc[first:start]
-        return first, span.text
+        return first
 
     def _mark_titles(self) -> None:
         """Title words before a person are the person's title, not mentions of their own.
@@ -330,10 +354,17 @@ class ArticleResolver:
                 if span is not None:
                     person_starts.add(span.start)
                     self.person_tokens.update(range(span.start, span.end))
+        descriptive = {hit.end: hit for hit in self.hits if hit.how in ("description", "agent")}
         for start in sorted(person_starts):
             title = self._title_before(start)
-            if title:
-                self.title_tokens.update(range(title[0], start))
+            first = start if title is None else title
+            # A description right before the name is part of its title, even where the
+            # word-by-word walk stopped ("EU foreign policy chief Kaja Kallas").
+            while first in descriptive and descriptive[first].start < first:
+                first = descriptive[first].start
+            if first < start:
+                self.title_tokens.update(range(first, start))
+                self.titles[start] = self.doc[first:start].text
         kept = []
         for hit in self.hits:
             inside = [k for k in range(hit.start, hit.end) if k in self.title_tokens]
@@ -410,9 +441,8 @@ class ArticleResolver:
         actor.spans.append((start, end))
         if actor.person and actor.title is None:
             span = self.doc.char_span(start, end, alignment_mode="expand")
-            title = self._title_before(span.start) if span is not None else None
-            if title:
-                actor.title = title[1]
+            if span is not None:
+                actor.title = self.titles.get(span.start)
 
     def _sentence_of(self, char: int) -> int:
         return max(0, bisect_right(self.sentence_starts, char) - 1)
@@ -426,7 +456,8 @@ class ArticleResolver:
             return None
         if prefix == "PER":
             return self._same_person(name) or self._variant(name) or self._unknown(prefix, name, True)
-        return self._unknown(prefix, name, False)
+        # spaCy sometimes tags a surname as ORG ("Marchuk said ...").
+        return self._same_person(name) or self._unknown(prefix, name, False)
 
     def _same_person(self, name: str) -> Optional[_Actor]:
         """A one-word name after a fuller name of exactly one person in the article."""
@@ -438,59 +469,66 @@ class ArticleResolver:
         return next(iter(matches.values())) if len(matches) == 1 else None
 
     def _variant(self, name: str) -> Optional[_Actor]:
-        """A spelling variant of a curated person's name (or of a person in this article).
+        """A spelling variant of a curated person's name ("Zelenskyi", "Peskow").
 
-        Same first letter, and at most one edit (two for names of nine letters or
-        more); refused when two different actors are within reach.
+        Only names of six letters or more, with the same first letter, at most one edit
+        away (two for names of nine letters or more), and refused when two different
+        actors are within reach. Unknown people of the same article are never merged
+        this way: "Joan Smith" and "John Smith" are two people.
         """
         folded = _fold(name)
+        if len(folded.replace(" ", "")) < 6:
+            return None
         limit = 1 if len(folded) < 9 else 2
-        candidates: dict[str, tuple[int, Any]] = {}
-        pool = [(n, e) for n, e in self.catalog.person_names() if n[:1] == folded[:1]]
-        pool += [(_fold(a.name), a) for a in self.actors.values() if a.person and a.entry is None]
-        for known, who in pool:
-            if abs(len(known) - len(folded)) > limit or known == folded:
+        candidates: dict[str, ActorEntry] = {}
+        for known, entry in self.catalog.person_names():
+            if known[:1] != folded[:1] or abs(len(known) - len(folded)) > limit:
                 continue
-            distance = Levenshtein.distance(known, folded, score_cutoff=limit)
-            if distance <= limit:
-                key = who.id
-                if key not in candidates or distance < candidates[key][0]:
-                    candidates[key] = (distance, who)
+            if Levenshtein.distance(known, folded, score_cutoff=limit) <= limit:
+                candidates[entry.id] = entry
         if len(candidates) != 1:
             return None
-        who = next(iter(candidates.values()))[1]
-        return self._known(who) if isinstance(who, ActorEntry) else who
+        return self._known(next(iter(candidates.values())))
 
     # -- pronouns and bare offices -----------------------------------------
 
     def _resolve_pronouns(self) -> None:
-        # Unknown one-word "persons" are often spaCy mistakes (a company, a town), so
-        # only known people and unknown full names can be referred back to.
-        spans = sorted((start, end, actor) for actor in self.actors.values()
-                       if actor.person and (actor.entry is not None or len(actor.name.split()) > 1)
-                       for start, end in actor.spans)
-        if not spans:
+        by_sentence: dict[int, list[tuple[int, int, _Actor]]] = {}
+        for actor in self.actors.values():
+            if actor.person:
+                for start, end in actor.spans:
+                    by_sentence.setdefault(self._sentence_of(start), []).append((start, end, actor))
+        if not by_sentence:
             return
+        self.hit_tokens = {k for hit in self.hits for k in range(hit.start, hit.end)}
         for token in self.doc:
             gender = PRONOUNS.get(token.lower_) if token.pos_ == "PRON" else None
             if gender:
-                self._link_reference(token.idx, token.idx + len(token.text), spans,
-                                     lambda a, g=gender: self.catalog.gender.get(a.id, g) == g)
+                linked = self._link_reference(token.idx, token.idx + len(token.text), by_sentence,
+                                              lambda a, g=gender: self._agrees(a, g))
+                if linked is not None:
+                    self.genders.setdefault(linked.id, gender)
             elif token.lower_ in DETERMINERS and token.i + 1 < len(self.doc):
-                self._bare_office(token, spans)
+                self._bare_office(token, by_sentence)
 
-    def _bare_office(self, determiner: Any, spans: list) -> None:
+    def _agrees(self, actor: _Actor, gender: str) -> bool:
+        """Can "he"/"she" refer to ``actor``? The curated gender, else the one the article
+        used first for this person ("Oleh Syniehubov ... he said" rules out a later "her")."""
+        known = self.catalog.gender.get(actor.id) or self.genders.get(actor.id)
+        return known is None or known == gender
+
+    def _bare_office(self, determiner: Any, by_sentence: dict) -> None:
         """"the president" -> the one recent person whose office at the date is president."""
         nxt = self.doc[determiner.i + 1]
-        if nxt.ent_type_ or any(s == nxt.idx for s, _, _ in spans):
+        if nxt.ent_type_ or nxt.i in self.hit_tokens:
             return
         for length in (3, 2, 1):
             words = self.doc[determiner.i + 1:determiner.i + 1 + length]
             if len(words) < length or any(t.ent_type_ for t in words):
                 continue
             phrase = tuple(normalize_token(t.text) for t in words)
-            if self._link_reference(words.start_char, words.end_char, spans,
-                                    lambda a, p=phrase: self._holds(a, p)):
+            if self._link_reference(words.start_char, words.end_char, by_sentence,
+                                    lambda a, p=phrase: self._holds(a, p)) is not None:
                 return
 
     def _holds(self, actor: _Actor, office: tuple[str, ...]) -> bool:
@@ -498,27 +536,36 @@ class ArticleResolver:
             return False
         return office in self.catalog.offices_of(actor.entry, actor.entry.range_at(self.when))
 
-    def _link_reference(self, start: int, end: int, spans: list, compatible) -> bool:
+    def _link_reference(self, start: int, end: int, by_sentence: dict[int, list[tuple[int, int, _Actor]]],
+                        compatible: Callable[[_Actor], bool]) -> Optional[_Actor]:
         """Link [start, end) to the single compatible person before it in this sentence,
-        else in the previous sentence; nothing when there are several."""
+        else in the previous sentence; nothing when there are several.
+
+        Unknown one-word "persons" are often spaCy mistakes (a company, a town) or bare
+        first names: they count as candidates, so they make a reference ambiguous, but
+        nothing is linked to them.
+        """
         sentence = self._sentence_of(start)
         for target in (sentence, sentence - 1):
-            if target < 0:
-                break
-            found = {actor.id: actor for s, e, actor in spans
-                     if e <= start and self._sentence_of(s) == target and compatible(actor)}
+            found = {actor.id: actor for s, e, actor in by_sentence.get(target, ())
+                     if e <= start and compatible(actor)}
             if len(found) == 1:
                 actor = next(iter(found.values()))
+                if actor.entry is None and len(actor.name.split()) < 2:
+                    return None
                 actor.spans.append((start, end))
-                spans.append((start, end, actor))  # later pronouns may refer back to it
-                return True
+                by_sentence.setdefault(sentence, []).append((start, end, actor))  # later pronouns refer back
+                return actor
             if found:
-                return False
-        return False
+                return None
+        return None
 
     # -- output -------------------------------------------------------------
 
     def run(self) -> Article:
+        self.article.mentions = [m for m in self.article.mentions if m.label != "ACTOR"]
+        for mention in self.article.mentions:
+            mention.actor_id = None
         self._scan()
         self._mark_titles()
         self._link_mentions()
@@ -564,8 +611,18 @@ def article_date(article: Article, ctx: Optional[Context] = None) -> Optional[da
     ``reference_date``, else None (today)."""
     found = article.reference_date()
     if found is None and ctx is not None and ctx.settings.reference_date:
-        found = date.fromisoformat(ctx.settings.reference_date[:10])
+        try:
+            found = date.fromisoformat(ctx.settings.reference_date[:10])
+        except ValueError as exc:
+            raise ConfigError(f"reference_date {ctx.settings.reference_date!r} is not YYYY-MM-DD") from exc
     return found
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> ActorCatalog:
+    """The catalog without user dictionaries, loaded once per process (for callers
+    outside a stage, e.g. resolving "Trump's second term")."""
+    return load_catalog()
 
 
 def catalog_for(ctx: Context) -> ActorCatalog:
@@ -580,8 +637,14 @@ def resolve_article(article: Article, catalog: ActorCatalog, when: Optional[date
 
 @stage(requires=("article.doc", "article.mentions"), assigns=("article.actors",), english_only=True)
 def link_actors(article: Article, ctx: Context) -> Article:
-    """Resolve entity mentions to actors with their CAMEO code and role at the article date."""
-    return ArticleResolver(article, catalog_for(ctx), article_date(article, ctx)).run()
+    """Resolve entity mentions to actors with their CAMEO code and role at the article date.
+
+    Also installs the ``named_period_resolver`` the time tagger uses for phrases such as
+    "Trump's second term" (unless one is installed already).
+    """
+    catalog = catalog_for(ctx)
+    ctx.resource(NAMED_PERIOD_RESOURCE, lambda: named_period_resolver(catalog))
+    return ArticleResolver(article, catalog, article_date(article, ctx)).run()
 
 
 def actor_spans(article: Article) -> list[tuple[int, int, str]]:
@@ -589,8 +652,51 @@ def actor_spans(article: Article) -> list[tuple[int, int, str]]:
     return sorted((m.start, m.end, actor.id) for actor in article.actors for m in actor.mentions)
 
 
-def term_dates(catalog: ActorCatalog, actor_id: str, role_keyword: Optional[str] = None,
-               ordinal: Optional[int] = None) -> Optional[tuple[Optional[date], Optional[date]]]:
-    """``term_dates(cat, "USA.TRUMP", "president", 2)`` -> (2025-01-20, None); see
-    ``ActorCatalog.term_dates``."""
-    return catalog.term_dates(actor_id, role_keyword, ordinal)
+def term_dates(actor_id: str, role_keyword: Optional[str] = None, ordinal: Optional[int] = None,
+               catalog: Optional[ActorCatalog] = None) -> Optional[tuple[Optional[date], Optional[date]]]:
+    """Start and end (exclusive, None while in office) of an actor's n-th term.
+
+    ``term_dates("USA.TRUMP", "president", 2)`` -> (2025-01-20, None): "Trump's second
+    term". See ``ActorCatalog.term_dates``; ``catalog`` defaults to ``default_catalog()``.
+    """
+    return (catalog or default_catalog()).term_dates(actor_id, role_keyword, ordinal)
+
+
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1, "final": -1}
+_PERIOD_ROLES = {"presidency": "president", "premiership": "prime minister", "chancellorship": "chancellor"}
+_NAMED_PERIOD = re.compile(
+    r"^(?P<name>.+?)['\u2019]s\s+(?:(?P<ord>first|second|third|fourth|last|final)\s+)?"
+    r"(?P<kind>term|presidency|administration|tenure|premiership|chancellorship|time\s+in\s+office)$",
+    re.IGNORECASE)
+
+
+def named_period_resolver(catalog: ActorCatalog) -> Callable[[str], Optional[tuple[date, date]]]:
+    """A function for the time tagger: "Trump's second term" -> (2025-01-20, today).
+
+    "presidency", "premiership" and "chancellorship" pick those offices; "term",
+    "tenure", "administration" and "time in office" the office the person holds now
+    (or held last). A term still running ends today.
+    """
+
+    def resolve(text: str) -> Optional[tuple[date, date]]:
+        m = _NAMED_PERIOD.match(" ".join(text.split()))
+        if not m:
+            return None
+        tokens = tuple(normalize_token(w) for w in m["name"].split())
+        entry = catalog.actors.lookup(tokens) or catalog.short_names.get(tokens)
+        if entry is None or entry.kind != "person":
+            return None
+        keyword = _PERIOD_ROLES.get(m["kind"].lower())
+        if keyword is None:
+            today = date.today()
+            held = [r for r in entry.codes if r.role and r.start and r.start <= today]
+            if not held:
+                return None
+            keyword = max(held, key=lambda r: r.start).role
+        ordinal = _ORDINALS[m["ord"].lower()] if m["ord"] else None
+        span = catalog.term_dates(entry.id, keyword, ordinal)
+        if span is None or span[0] is None:
+            return None
+        return span[0], span[1] or date.today()
+
+    return resolve

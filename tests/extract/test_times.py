@@ -248,3 +248,17 @@ def test_infer_published_stage_sets_an_inferred_range_and_anchors_relative_times
     dated = make_article("Delegations met in Jeddah on March 11, 2025.", key="dated.txt",
                          published=date(2025, 3, 12))
     assert infer_published(dated, ctx).published_inferred is None  # a given date is never overridden
+
+
+def test_offices_in_the_text_date_an_undated_article(ctx):
+    from sitroom.pipeline import STAGES, process_shard
+    from tests.conftest import make_raw
+
+    text = ("Vice President JD Vance and Secretary of State Marco Rubio met Ukrainian officials in Munich. "
+            "The talks followed the war's outbreak in 2022, officials said.")
+    stages = [s for s in STAGES if s.name in ("clean", "parse", "link_actors", "infer_published")]
+    (article,) = process_shard([make_raw(text, key="undated.txt")], ctx, stages, strict=True).articles
+    inferred = article.published_inferred
+    # The year 2022 is background; Vance's vice-presidency and Rubio's office date the text.
+    assert inferred.earliest == date(2025, 1, 21)
+    assert "Vice President JD Vance" in inferred.method and "background" in inferred.method

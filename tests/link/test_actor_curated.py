@@ -151,7 +151,7 @@ def test_a_user_phoenix_file_adds_actors(tmp_path):
     (MINIMAL + "  - {id: FRD.FIREFLY, name: Twin, kind: group, code: FRDGOV, names: [Twin]}\n",
      r"duplicate actor id 'FRD.FIREFLY'"),
     (MINIMAL + "  - {id: FRDGOV, name: Government, kind: group, names: [Freedonian government]}\n",
-     r"actors entry 2 \(FRDGOV\), line 12: .*a group needs a code"),
+     r"actors entry 2 \(FRDGOV\), line 13: a group needs a code"),
     ("actors: [unclosed\n", r"not valid YAML"),
     ("- just\n- a list\n", r"expected a mapping"),
     (MINIMAL + "agents:\n  military: [troops]\n", r"agents: sector 'military'"),
