@@ -37,6 +37,29 @@ def raw_hash(item: RawItem) -> str:
     return hashlib.sha1(item.model_dump_json().encode("utf-8")).hexdigest()
 
 
+def split_unchanged(store: Store, batch: Sequence[RawItem], version: str) -> tuple[list[RawItem], dict[str, str]]:
+    """Items not stored with the same raw content and pipeline, and every item's raw hash."""
+    hashes = {item.key: raw_hash(item) for item in batch}
+    known = store.known(list(hashes))
+    return [item for item in batch if known.get(item.key) != (hashes[item.key], version)], hashes
+
+
+def store_shard(store: Store, result: ShardResult, hashes: dict[str, str], version: str,
+                errors: Sequence[ItemError], summary: RunSummary) -> int:
+    """Store a processed shard (with the errors to log) and count it into the summary."""
+    put = store.put_batch([(a, hashes[a.key]) for a in result.articles], version, errors)
+    summary.stored += put.stored
+    summary.duplicates_exact += put.exact
+    summary.duplicates_near += put.near
+    summary.peak_worker_rss_mb = max(summary.peak_worker_rss_mb, round(result.peak_rss_mb, 1))
+    for article in result.articles:
+        if article.language != "en":
+            summary.non_english += 1
+        for name in ("actors", "events", "quotes", "figures", "times"):
+            summary.counts[name] = summary.counts.get(name, 0) + len(getattr(article, name))
+    return put.stored
+
+
 # --------------------------------------------------------------------------- workers
 
 _worker_ctx: Optional[Context] = None
@@ -96,24 +119,13 @@ def run(paths: Iterable[Union[str, Path]], store: Store, *, settings: Optional[S
     def store_result(result: ShardResult, hashes: dict[str, str]) -> None:
         nonlocal error_count
         summary.errors.extend(result.errors)
-        summary.peak_worker_rss_mb = max(summary.peak_worker_rss_mb, round(result.peak_rss_mb, 1))
-        new_errors = summary.errors[error_count:]
+        new_errors = summary.errors[error_count:]  # reading errors too, logged with this batch
         error_count = len(summary.errors)
-        put = store.put_batch([(a, hashes[a.key]) for a in result.articles], version, new_errors)
-        summary.stored += put.stored
-        summary.duplicates_exact += put.exact
-        summary.duplicates_near += put.near
-        for article in result.articles:
-            if article.language != "en":
-                summary.non_english += 1
-            for name in ("actors", "events", "quotes", "figures", "times"):
-                summary.counts[name] = summary.counts.get(name, 0) + len(getattr(article, name))
+        store_shard(store, result, hashes, version, new_errors, summary)
         report()
 
     def fresh(batch: list[RawItem]) -> tuple[list[RawItem], dict[str, str]]:
-        hashes = {item.key: raw_hash(item) for item in batch}
-        known = store.known(list(hashes))
-        todo = [item for item in batch if known.get(item.key) != (hashes[item.key], version)]
+        todo, hashes = split_unchanged(store, batch, version)
         summary.unchanged += len(batch) - len(todo)
         return todo, hashes
 

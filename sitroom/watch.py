@@ -39,7 +39,7 @@ from .ingest.fetch import Fetcher, FetchResult, FetchSettings
 from .ingest.html import decode_html
 from .models import ItemError, RawItem, RunSummary
 from .pipeline import STAGES, process_shard
-from .runner import pipeline_version, raw_hash
+from .runner import pipeline_version, split_unchanged, store_shard
 from .stage import Context, Stage
 from .store import Store
 
@@ -368,25 +368,14 @@ class Watcher:
         size = max(1, self.settings.batch_size)
         for start in range(0, len(items), size):
             batch = items[start:start + size]
-            hashes = {item.key: raw_hash(item) for item in batch}
-            known = self.store.known(list(hashes))
-            todo = [item for item in batch if known.get(item.key) != (hashes[item.key], self.version)]
+            todo, hashes = split_unchanged(self.store, batch, self.version)
             feed.unchanged += len(batch) - len(todo)
             summary.unchanged += len(batch) - len(todo)
             if not todo:
                 continue
             result = process_shard(todo, self.ctx, self.stages)
-            put = self.store.put_batch([(a, hashes[a.key]) for a in result.articles], self.version, result.errors)
             summary.errors.extend(result.errors)
-            feed.stored += put.stored
-            summary.stored += put.stored
-            summary.duplicates_exact += put.exact
-            summary.duplicates_near += put.near
-            for article in result.articles:
-                if article.language != "en":
-                    summary.non_english += 1
-                for name in ("actors", "events", "quotes", "figures", "times"):
-                    summary.counts[name] = summary.counts.get(name, 0) + len(getattr(article, name))
+            feed.stored += store_shard(self.store, result, hashes, self.version, result.errors, summary)
 
 
 # --------------------------------------------------------------------------- the loop
