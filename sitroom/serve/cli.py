@@ -132,10 +132,14 @@ def run_command(paths: list[str] = typer.Argument(..., help="Files, folders (rec
                 workers: int = typer.Option(0, "--workers", "-w", help="Worker processes (0 = one per core)."),
                 batch_size: int = typer.Option(64, help="Articles per worker task and store transaction."),
                 strict: bool = typer.Option(False, help="Exit with status 1 if any item failed."),
+                open_browser: bool = typer.Option(False, "--open", help="Then serve the web app and open it."),
                 quiet: bool = QuietOption) -> None:
     """The main job: ingest and run every processing stage, then summarise what was found."""
     _ingest(paths, db, stages=STAGES, outlet=outlet, published=published, url=url, workers=workers,
             quiet=quiet, strict=strict, batch_size=batch_size)
+    if open_browser:
+        from .web import serve as serve_app
+        serve_app(db, open_browser=True)
 
 
 @app.command()
@@ -151,6 +155,21 @@ def demo(db: str = DbOption, workers: int = typer.Option(0, "--workers", "-w"), 
     if not quiet:
         console.print("\nNext: [bold]sitroom articles[/], [bold]sitroom show ID[/], "
                       "[bold]sitroom search 'ceasefire'[/], [bold]sitroom export --format jsonl[/]")
+
+
+@app.command()
+def serve(db: str = DbOption,
+          host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1 = this machine only)."),
+          port: int = typer.Option(8000, help="Port."),
+          allow_ingest: bool = typer.Option(False, "--allow-ingest",
+                                            help="Enable the Ingest page and POST /api/ingest."),
+          token: Optional[str] = typer.Option(None, envvar="SITROOM_TOKEN",
+                                              help="Bearer token for ingest (generated when listening beyond "
+                                                   "localhost)."),
+          open_browser: bool = typer.Option(False, "--open", help="Open the browser.")) -> None:
+    """Start the situation room: the web app and the HTTP API (docs/web.md)."""
+    from .web import serve as serve_app
+    serve_app(db, host, port, allow_ingest, token, open_browser=open_browser)
 
 
 @app.command()
