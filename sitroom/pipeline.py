@@ -16,7 +16,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from . import clean as clean_module
 from . import dedup, nlp
-from .extract import figures, times
+from .extract import events, figures, quotes, times
 from .link import resolve
 from .errors import SitroomError, Skip
 from .models import Article, ItemError, RawItem
@@ -29,7 +29,9 @@ STAGES: tuple[Stage, ...] = INGEST_STAGES + (
     resolve.link_actors,  # before extract_times: it installs the resolver of "Trump's second term"
     times.infer_published,  # undated text: from dates and offices mentioned; re-links roles if it can
     times.extract_times,
+    quotes.extract_quotes,  # after actors: speakers resolve to them
     figures.extract_figures,
+    events.extract_events,  # after actors (who) and times (when)
 )
 
 

@@ -2,28 +2,37 @@
 
 How a sentence is coded (``code_sentence``):
 
-1. Every verb (spaCy tag ``VB*``; auxiliaries excluded) is looked up in the verb
-   dictionary (``sitroom/data/verbs/*.yaml``): first by its written form (so a block such
-   as PETRARCH's ``LEFT [032:033]`` wins over the lemma ``leave``), then by lemma; a
-   multi-word verb ("break down", "wire tap") must have its other words next to it.
+1. Every verb heading a clause (spaCy tag ``VB*``; auxiliaries and verb-tagged nouns or
+   modifiers excluded) is looked up in the verb dictionary (``sitroom/data/verbs``):
+   first by its written form (so PETRARCH's ``LEFT [032:033]`` wins over the lemma
+   ``leave``), then by lemma; a multi-word verb ("break down", "wire tap") needs its other
+   words next to it. sitroom's own file is consulted before the converted CAMEO one.
 2. The block's patterns (PETRARCH syntax, ``- INDICATED WOULD * NOW [1010]``) are tried
-   on the words around the verb; the most specific matching pattern gives the CAMEO
-   code, else the verb's own code, else the block's. ``---`` means "no event".
+   around the verb (``_Matcher.match`` says where pattern words may stand); the most
+   specific match gives the CAMEO code, else the verb's own code, else the block's.
+   ``---`` means "no event".
 3. Source = the subject (the ``by``-agent of a passive; the controller of an infinitive
-   or a conjoined verb), target = the first actor to the right of the verb outside
-   subordinate clauses (direct object, prepositional objects, also inside the object),
-   or the subject of the clausal complement of a verb of saying/believing. Conjoined
-   actors give one event per source x target (compound actors); a reciprocal code
-   ``a:b`` adds the reverse event.
-4. An infinitival complement of a coded verb ("urged Eriador to respond") belongs to
-   that verb's event and is not coded again; the complement clause of a verb of saying
-   is coded on its own and the saying verb only when that clause gave nothing.
-5. Modality (``modality.py``) and PLOVER's auxiliary-mode folding: a planned or offered
-   co-operative act is AGREE, a planned or conditional conflictual act is THREATEN, a
-   conditional verbal reaction ("Russia would oppose this") is no event.
+   or a conjoined verb; for "it/they" the subject of the clause it is reported in).
+   Target = the first actor to the right of the verb in its own clause (a name in the
+   direct object first), else the subject of its clausal complement ("believes Kyiv
+   will ..."). Conjoined names make compound actors (lists); a reciprocal code ``a:b``
+   adds the reverse event; a noun phrase names one actor unless its names are conjoined.
+4. An infinitival complement of a coded verb ("urged Kyiv to respond") belongs to
+   that verb's event; the complement clause of a verb of saying is coded on its own and
+   the saying verb only when that clause gave nothing.
+5. Who-does-what corrections (``_recode_by_actors``) and, with ``situate``, agents
+   without a country placed in the event's country (``_situate``).
+6. Modality (``modality.py``) and PLOVER's auxiliary-mode folding (``_fold``): a planned
+   co-operative act is AGREE, a planned or conditional use of force is THREATEN, "will
+   not accept" is REJECT, an ultimatum ("... unless ...") is THREATEN, "X said Y must"
+   is a REQUEST by X, a conditional stance ("Russia would oppose this") is no event.
+   A verbal or co-operative event with no named actor is dropped; violence, coercion,
+   protest and mobilisation are kept with empty actor lists and their place.
 
-Actors come from an ``ActorLookup``: the article's linked actors in the pipeline, or
-actor/agent dictionaries matched directly in the sentence (benchmarks).
+``cameo`` keeps the dictionary's code; ``type`` is PLOVER (2021 manual) after folding.
+Actors come from an ``ActorLookup``: the article's linked actors in the pipeline
+(``ArticleActors``), or actor/agent dictionaries matched in the sentence
+(``DictionaryActors``, used by the benchmarks).
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional, Protocol, Sequence, Union
+from typing import Any, Iterable, NamedTuple, Optional, Protocol, Sequence, Union
 
 import yaml
 
@@ -72,6 +81,7 @@ class VerbPattern:
     code: str
     before: tuple[PatternElement, ...]  # elements left of the verb, in sentence order
     after: tuple[PatternElement, ...]
+    verb_tight: bool = False  # "FAILED_TO_*": the word before must touch the verb
 
     @property
     def specificity(self) -> int:
@@ -93,6 +103,8 @@ class VerbForm:
 class VerbBlock:
     name: str
     code: str
+    plover: Optional[str] = None  # PLOVER type of all the block's events, when CAMEO's mapping is too coarse
+    adds_patterns: bool = False  # only adds patterns to the verbs' other blocks (no code of its own)
     forms: list[VerbForm] = field(default_factory=list)
     patterns: list[VerbPattern] = field(default_factory=list)
 
@@ -141,7 +153,8 @@ def parse_pattern(text: str, code: str, pattern_id: str) -> Optional[VerbPattern
     if len(stars) != 1:
         return None
     star = stars[0]
-    return VerbPattern(pattern_id, text.strip(), code, tuple(elements[:star]), tuple(elements[star + 1:]))
+    return VerbPattern(pattern_id, text.strip(), code, tuple(elements[:star]), tuple(elements[star + 1:]),
+                       elements[star].tight)
 
 
 def _parse_code(text: str) -> str:
@@ -167,7 +180,8 @@ def _verb_form(spec: str, code: Optional[str], inflections: Iterable[str]) -> Op
                     tuple(sorted(inflected)))
 
 
-def _synset_phrases(members: list[str], synsets: dict[str, list[tuple[str, ...]]], plural: bool) -> list[tuple[str, ...]]:
+def _synset_phrases(members: list[str], synsets: dict[str, list[tuple[str, ...]]],
+                    plural: bool) -> list[tuple[str, ...]]:
     phrases: list[tuple[str, ...]] = []
     for member in members:
         if member.startswith("&"):
@@ -187,6 +201,19 @@ def _plural(word: str) -> str:
     if word.endswith(("S", "SH", "CH", "X")):
         return word + "ES"
     return word + "S"
+
+
+def _regular_bases(word: str) -> list[str]:
+    """Candidate base forms of a regularly inflected verb form."""
+    bases = []
+    for suffix, replacements in (("ied", ("y",)), ("ies", ("y",)), ("ing", ("", "e")), ("ed", ("", "e")),
+                                 ("es", ("", "e")), ("s", ("",))):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            bases.extend(stem + r for r in replacements)
+            if len(stem) > 2 and stem[-1] == stem[-2]:  # "planned" -> "plan"
+                bases.append(stem[:-1])
+    return bases
 
 
 class VerbDictionary:
@@ -213,6 +240,9 @@ class VerbDictionary:
         if written != lemma:
             found += self._by_base.get(written, [])
         found += self._by_base.get(lemma, [])
+        if not found:  # the lemmatizer missed a regular form ("staged" -> "stag")
+            for base in _regular_bases(written):
+                found += self._by_base.get(base, [])
         return found
 
     def __len__(self) -> int:
@@ -242,7 +272,8 @@ class VerbDictionary:
             self.synsets[name.rstrip("_").upper()] = _synset_phrases([str(m) for m in members], self.synsets, plural)
         for number, raw in enumerate(data.get("blocks") or []):
             name = str(raw.get("name", f"block{number}"))
-            block = VerbBlock(name, str(raw.get("code") or NULL_CODE))
+            block = VerbBlock(name, str(raw.get("code") or NULL_CODE), raw.get("plover"),
+                              bool(raw.get("adds_patterns")))
             for verb in raw.get("verbs") or []:
                 form = VerbForm(str(verb["head"]).lower(), tuple(verb.get("before") or ()),
                                 tuple(verb.get("after") or ()),
@@ -337,7 +368,8 @@ def load_verb_dictionary(paths: Optional[tuple[str, ...]] = None) -> VerbDiction
         if not path.exists():
             raise ConfigError("verb dictionary not found", path=str(path))
         if path.suffix in (".yaml", ".yml"):
-            datas.append(yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader reads the 400 kB file 10x faster
+            datas.append(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))
         else:
             datas.append(petrarch_verbs_to_data(path.read_text(encoding="utf-8", errors="replace"), path.name))
     return VerbDictionary.from_data(*datas)
@@ -426,8 +458,16 @@ class ActorLookup(Protocol):
         """All actor/agent phrases in a spaCy sentence Span, left to right, not overlapping."""
 
 
+# CAMEO role/sector codes that can open an actor code without naming a country
+# ("ELI": an elite person not tied to a country at that date)
+SECTOR_CODES = frozenset({"ELI", "GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "SPY", "MED", "EDU", "BUS", "CRM",
+                          "CVL", "REF", "AGR", "LAB", "HLH", "ENV", "REL", "UAF", "INS", "LEG", "MOD", "RAD", "SEP",
+                          "PPL", "HRI", "UNK"})
+
+
 def _country_of(code: Optional[str]) -> Optional[str]:
-    if code and len(code) >= 3 and code[:3].isalpha() and code[:3].isupper() and code[:3] != "---":
+    """Country (or IGO/NGO) part of a CAMEO actor code: ``RUSGOV`` -> RUS, ``ELI`` -> None."""
+    if code and len(code) >= 3 and code[:3].isalpha() and code[:3].isupper() and code[:3] not in SECTOR_CODES:
         return code[:3]
     return None
 
@@ -452,6 +492,12 @@ class DictionaryActors:
         while i < len(tokens):
             actor = self.actors.match(tokens, i, self.date)
             agent = self.agents.match(tokens, i) if self.agents is not None else None
+            if actor is None and agent is None and _plural_of_name(tokens[i]):
+                # "Algerians", "Iraqis": dictionaries list the singular demonym only
+                singular = tokens[:i] + [tokens[i][:-1]] + tokens[i + 1:]
+                actor = self.actors.match(singular, i, self.date)
+                if actor is not None and actor.length != 1:
+                    actor = None
             if actor and (not agent or actor.length >= agent.length):
                 if actor.code and actor.code != NULL_CODE:
                     span = sentence[i:actor.end]
@@ -469,6 +515,10 @@ class DictionaryActors:
         return found
 
 
+def _plural_of_name(word: str) -> bool:
+    return len(word) > 4 and word[0].isupper() and word.endswith("s") and not word.endswith("ss")
+
+
 class ArticleActors:
     """Actors of a linked article: mentions with an ``actor_id`` resolved to ArticleActor codes."""
 
@@ -483,10 +533,10 @@ class ArticleActors:
             span = self.doc.char_span(mention.start, mention.end, alignment_mode="expand")
             if span is None:
                 continue
-            agent = mention.label == "AGENT"
-            code = actor.code or actor.id
-            self._hits.append(ActorHit(span.start, span.end, mention.text, code, actor.id,
-                                       actor.country or _country_of(actor.code), actor.sector, agent=agent))
+            # an actor without a CAMEO code (an unknown person "PER:john-smith") keeps code None
+            self._hits.append(ActorHit(span.start, span.end, mention.text, actor.code, actor.id,
+                                       actor.country or _country_of(actor.code), actor.sector,
+                                       agent=mention.label == "AGENT"))
         self._hits.sort(key=lambda h: (h.start, -h.end))
 
     def hits(self, sentence: Any) -> list[ActorHit]:
@@ -504,13 +554,35 @@ CLAUSAL_DEPS = frozenset({"ccomp", "advcl", "relcl", "acl", "parataxis", "csubj"
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
 ARGUMENT_DEPS = frozenset({"dobj", "pobj", "dative", "attr", "oprd", "nsubj", "nsubjpass", "appos", "npadvmod"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
+ANAPHORS = frozenset({"it", "they", "he", "she", "we"})
+# a verb in these functions shares (or is controlled by) the subject of the verb it depends on
+CONTROLLED_DEPS = frozenset({"xcomp", "conj", "acomp", "oprd", "advcl", "pcomp", "prep"})
+DOCUMENT_NOUNS = frozenset({"statement", "declaration", "letter", "resolution", "communique", "message", "report",
+                            "note", "decree", "appeal", "petition", "memorandum", "proposal"})
+PREPOSITIONS = frozenset({"IN", "ON", "AT", "WITH", "TO", "FROM", "FOR", "AGAINST", "OVER", "BY", "INTO", "ABOUT",
+                          "OF", "BETWEEN", "TOWARD", "TOWARDS", "UNDER", "THROUGH", "DURING", "UPON", "ONTO", "NEAR",
+                          "ACROSS", "AFTER", "BEFORE", "WITHOUT", "WITHIN", "AS", "AMONG", "BEHIND", "BEYOND"})
+# a verb in these functions modifies a word ("according to", "armed militiamen"): no event
+NON_CLAUSE_DEPS = frozenset({"aux", "auxpass", "prep", "amod", "compound", "nmod", "det", "case", "advmod",
+                             "npadvmod", "poss", "nummod", "quantmod", "mark", "dobj", "pobj", "nsubj",
+                             "nsubjpass", "attr", "appos"})
+# CAMEO 18 (unconventional violence) rather than 19 (conventional military force):
+# the attacker is a non-state armed group or the victims are civilians
+NONSTATE_ARMED = frozenset({"REB", "UAF", "INS", "IMG", "SEP", "CRM"})
+CIVILIAN_SECTORS = frozenset({"CVL", "REF", "PPL", "EDU", "LAB", "HLH", "REL"})
+PROTESTING_SECTORS = CIVILIAN_SECTORS | {"OPP", "REB"}
+RESTRICTION_CODES = frozenset({"170", "172", "191"})
 LOCATIVE_PREPS = frozenset({"in", "at", "near", "on", "outside", "inside", "across", "around", "into", "over"})
+# material acts worth keeping with no named actor ("four people were killed in a strike")
+ACTORLESS_TYPES = frozenset({"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"})
+# verbal reactions that "would" happen (in reported speech too) are stances, not events
+REACTION_TYPES = frozenset({"REJECT", "ACCUSE", "SUPPORT"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # PLOVER types by kind, for folding the auxiliary modes into the event type (PLOVER
 # manual, "Auxiliary modes": AGREE ~ SUPPORT + future, THREATEN ~ ASSAULT + hypothetical)
 COOPERATIVE_ACTS = frozenset({"CONSULT", "SUPPORT", "COOPERATE", "AID", "CONCEDE", "RETREAT"})
 CONFLICTUAL_ACTS = frozenset({"ASSAULT", "COERCE", "SANCTION"})
-VERBAL_TYPES = frozenset({"AGREE", "ACCUSE", "REQUEST", "REJECT", "THREATEN", "SUPPORT"})
+VERBAL_TYPES = frozenset({"AGREE", "ACCUSE", "REQUEST", "REJECT", "THREATEN"})
 REQUEST_CAMEO = "100"  # "X said Y must do Z": CAMEO 10 (demand), PLOVER REQUEST
 
 
@@ -577,7 +649,8 @@ class _Matcher:
 
     def word_at(self, n: int, word: str) -> bool:
         text = self.upper[n]
-        return text == word or self.lemma[n] == word or text == _plural(word) or text.replace("-", "") == word.replace("-", "")
+        return (text == word or self.lemma[n] == word or text == _plural(word)
+                or text.replace("-", "") == word.replace("-", ""))
 
     def element_end(self, element: PatternElement, n: int) -> Optional[int]:
         """Index just after ``element`` matched at word ``n``; None if it does not match there."""
@@ -591,6 +664,14 @@ class _Matcher:
                     return n + len(phrase)
         return None
 
+    def _prepositional(self, element: PatternElement) -> bool:
+        if element.kind == "word":
+            return element.value in PREPOSITIONS
+        if element.kind == "synset":
+            phrases = self.synsets.get(element.value, [])
+            return bool(phrases) and all(len(p) == 1 and p[0] in PREPOSITIONS for p in phrases)
+        return False
+
     def hit_from(self, n: int, limit: int) -> Optional[ActorHit]:
         for hit in self.hits:
             first = self.position.get(hit.start)
@@ -598,16 +679,26 @@ class _Matcher:
                 return hit
         return None
 
-    def match(self, pattern: VerbPattern, verb_first: int, verb_last: int, right_limit: int
-              ) -> Optional[dict[str, list[ActorHit]]]:
-        """Role markers -> hits if ``pattern`` matches around the verb words [first, last]."""
+    def match(self, pattern: VerbPattern, verb_first: int, verb_last: int, right_limit: int,
+              zones: dict[int, str]) -> Optional[dict[str, list[ActorHit]]]:
+        """Role markers -> hits if ``pattern`` matches around the verb words [first, last].
+
+        Words before the verb may stand anywhere earlier in the sentence (PETRARCH's
+        "INDICATED WOULD * NOW"). After it, ``zones`` (word position -> "object" |
+        "phrase": a prepositional phrase of the verb | "complement": its clausal
+        complement) decide: a pattern word matches in the object; in a prepositional
+        phrase only when the pattern names a preposition or an actor slot (PETRARCH2's
+        "(ON NEED)"); in the complement only inside a tied phrase ("* REALLY_PLEASANT"),
+        so one stray word in a long clause does not match.
+        """
+        names_preposition = any(self._prepositional(e) or e.kind in ("source", "target", "compound")
+                                for e in pattern.after)
         marked: dict[str, list[ActorHit]] = {}
         cursor = verb_first
         elements = list(pattern.before)
         for index in range(len(elements) - 1, -1, -1):
             element = elements[index]
-            following_tight = (elements[index + 1].tight if index + 1 < len(elements) else False) or (
-                index == len(elements) - 1 and _star_tight(pattern))
+            following_tight = elements[index + 1].tight if index + 1 < len(elements) else pattern.verb_tight
             if element.kind in ("source", "target", "compound", "skip"):
                 marked.setdefault("before_" + element.kind, [])
                 continue
@@ -623,7 +714,8 @@ class _Matcher:
                 return None
             cursor = found
         cursor = verb_last + 1
-        for element in pattern.after:
+        for index, element in enumerate(pattern.after):
+            chained = element.tight or (index + 1 < len(pattern.after) and pattern.after[index + 1].tight)
             if element.kind == "skip":
                 continue
             if element.kind in ("source", "target", "compound"):
@@ -636,6 +728,10 @@ class _Matcher:
             found_end = None
             stop = cursor + 1 if element.tight else right_limit
             for start in range(cursor, min(stop, right_limit)):
+                zone = zones.get(start)
+                if not (zone == "object" or (zone == "phrase" and names_preposition)
+                        or (zone == "complement" and chained)):
+                    continue
                 end = self.element_end(element, start)
                 if end is not None:
                     found_end = end
@@ -646,19 +742,9 @@ class _Matcher:
         return marked
 
 
-def _star_tight(pattern: VerbPattern) -> bool:
-    """``FAILED_TO_*``: the word before the verb must touch it (the star carries the tie)."""
-    return bool(pattern.before) and pattern.before[-1].kind in ("word", "synset") and _star_flag(pattern)
-
-
-def _star_flag(pattern: VerbPattern) -> bool:
-    text = pattern.text.replace("(", " ").replace(")", " ")
-    return "_*" in text
-
-
 def _verb_tokens(sentence: Any) -> list[Any]:
     return [t for t in sentence if (t.tag_.startswith("VB") or t.pos_ == "VERB")
-            and t.dep_ not in ("aux", "auxpass") and t.pos_ != "AUX"]
+            and t.dep_ not in NON_CLAUSE_DEPS and t.pos_ != "AUX"]
 
 
 def _match_form(token: Any, form: VerbForm, matcher: _Matcher) -> Optional[tuple[int, int]]:
@@ -679,27 +765,83 @@ def _match_form(token: Any, form: VerbForm, matcher: _Matcher) -> Optional[tuple
 
 
 def _code_verb(token: Any, dictionary: VerbDictionary, matcher: _Matcher) -> Optional[_VerbCoding]:
-    candidates = dictionary.candidates(token.text, token.lemma_)
-    best: Optional[tuple[VerbForm, VerbBlock, int, int]] = None
-    for form, block in candidates:
+    """Code of a verb token: the most specific matching pattern of its block, else the
+    verb's own code, else the block's. The first block listing the verb decides (sitroom's
+    file is read last and listed first); a block marked ``adds_patterns`` only contributes
+    its patterns and lets the next block decide the rest."""
+    matched: list[tuple[VerbForm, VerbBlock, int, int]] = []
+    for form, block in dictionary.candidates(token.text, token.lemma_):
         span = _match_form(token, form, matcher)
-        if span is None:
-            continue
-        if best is None or len(form.before) + len(form.after) > len(best[0].before) + len(best[0].after):
-            best = (form, block, span[0], span[1])
-    if best is None:
+        if span is not None:
+            matched.append((form, block, span[0], span[1]))
+    if not matched:
         return None
-    form, block, first, last = best
-    subtree_end = max(t.i for t in token.subtree)
-    right_limit = matcher.position.get(subtree_end, len(matcher.tokens) - 1) + 1
-    chosen: Optional[tuple[VerbPattern, dict]] = None
-    for pattern in block.patterns:
-        marked = matcher.match(pattern, first, last, right_limit)
-        if marked is not None and (chosen is None or pattern.specificity > chosen[0].specificity):
-            chosen = (pattern, marked)
+    longest = max(len(f.before) + len(f.after) for f, _, _, _ in matched)
+    matched = [m for m in matched if len(m[0].before) + len(m[0].after) == longest]
+    active = []
+    for entry in matched:
+        active.append(entry)
+        if not entry[1].adds_patterns:
+            break
+    matched = active
+    first, last = matched[0][2], matched[0][3]
+    zones = {matcher.position[i]: zone for i, zone in _pattern_zones(token).items() if i in matcher.position}
+    right_limit = max(zones) + 1 if zones else last + 1
+    chosen: Optional[tuple[VerbPattern, dict, VerbBlock]] = None
+    for _form, block, _first, _last in matched:
+        for pattern in block.patterns:
+            marked = matcher.match(pattern, first, last, right_limit, zones)
+            if marked is not None and (chosen is None or pattern.specificity > chosen[0].specificity):
+                chosen = (pattern, marked, block)
     if chosen:
-        return _VerbCoding(token, first, last, block, chosen[0].code, chosen[0], chosen[1])
-    return _VerbCoding(token, first, last, block, form.code or block.code, None)
+        return _VerbCoding(token, first, last, chosen[2], chosen[0].code, chosen[0], chosen[1])
+    form, block = matched[-1][0], matched[-1][1]
+    return _VerbCoding(token, first, last, block, NULL_CODE if block.adds_patterns else form.code or block.code, None)
+
+
+def _pattern_zones(verb: Any) -> dict[int, str]:
+    """Token index -> where it stands relative to the verb (see ``_Matcher.match``)."""
+    zones: dict[int, str] = {}
+    for child in verb.children:
+        if child.i <= verb.i or child.dep_ in SUBJECT_DEPS or child.dep_ in ("conj", "cc", "punct", "mark"):
+            continue
+        if child.dep_ == "ccomp":
+            zones.update({t.i: "complement" for t in child.subtree})
+        elif child.dep_ in CLAUSAL_DEPS and child.dep_ != "xcomp":
+            continue
+        elif child.dep_ == "xcomp":
+            zones.update({i: zone for i, zone in _pattern_zones(child).items()})
+            zones[child.i] = "object"
+        else:
+            zone = "phrase" if child.dep_ in ("prep", "agent") else "object"
+            zones.update({t.i: zone for t in child.subtree if not _inside_clause(t, child)})
+    return zones
+
+
+def _sectors(actors: list[EventActor]) -> set[str]:
+    """Three-letter parts of the actors' codes and sectors ("RUSMIL" -> RUS, MIL)."""
+    found = set()
+    for actor in actors:
+        code_text = actor.code or ""
+        found |= {code_text[k:k + 3] for k in range(0, len(code_text), 3)}
+        if actor.sector:
+            found.add(actor.sector[:3])
+    return found
+
+
+def _recode_by_actors(code: str, sources: list[EventActor], targets: list[EventActor]) -> str:
+    """CAMEO distinctions that depend on who acts on whom.
+
+    * 19x (conventional military force) -> 180 (unconventional violence) when the
+      attacker is a non-state armed group or the victims are civilians;
+    * 170/172/191 (restrictions, blockades: state coercion) -> 144 (obstructing passage,
+      a protest) when those blocking are civilians, workers, the opposition or rebels.
+    """
+    if code.startswith("19") and (_sectors(sources) & NONSTATE_ARMED or _sectors(targets) & CIVILIAN_SECTORS):
+        return "180"
+    if code in RESTRICTION_CODES and _sectors(sources) & PROTESTING_SECTORS:
+        return "144"
+    return code
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -738,8 +880,46 @@ def _event_actor(actor: Optional[ActorHit], agents: list[ActorHit], doc: Any) ->
     parts = sorted([h for h in [actor, *agents] if h is not None], key=lambda h: h.start)
     text = doc[parts[0].start:parts[-1].end].text if parts else ""
     sector = next((a.sector for a in agents if a.sector), None) or (actor.sector if actor else None)
-    return EventActor(actor_id=actor.actor_id if actor else None, text=text, code=_combine(actor, agents),
+    uncoded = actor is not None and not actor.code and not agents  # a linked actor without a CAMEO code
+    return EventActor(actor_id=actor.actor_id if actor else None, text=text,
+                      code=None if uncoded else _combine(actor, agents),
                       country=actor.country if actor else None, sector=sector)
+
+
+def _one_actor_per_name(member: Any, named: list[ActorHit], doc: Any) -> list[ActorHit]:
+    """A noun phrase names one actor unless its names are conjoined.
+
+    "Kremlin spokesman Dmitry Peskov": the name nearest the phrase head is the actor; when
+    its code has no country ("NATO Secretary-General Mark Rutte" with Rutte coded ELI)
+    the modifying name that has one stands in. "The envoys of France, Germany and
+    Poland": conjoined names, three actors.
+    """
+    if len(named) < 2:
+        return named
+    roots = [doc[h.start:h.end].root for h in named]
+    conjoined = any(r.dep_ == "conj" for r in roots) or any(
+        a.i in {c.i for c in b.conjuncts} for a in roots for b in roots if a.i != b.i)
+    if conjoined:
+        return named
+    def depth(index: int) -> int:
+        token, steps = roots[index], 0
+        while token.i != member.i and token.head.i != token.i and steps < 20:
+            token, steps = token.head, steps + 1
+        return steps
+    order = sorted(range(len(named)), key=depth)
+    main = named[order[0]]
+    located = next((named[k] for k in order[1:] if named[k].country), None)
+    if main.country is None and located is not None:
+        return [located]
+    return [main]
+
+
+def _group_members(hit: ActorHit) -> list[ActorHit]:
+    """A dictionary code such as ``FRO/BIL/SAM`` names a group: one actor per code."""
+    if not hit.code or "/" not in hit.code:
+        return [hit]
+    return [ActorHit(hit.start, hit.end, hit.text, code, hit.actor_id, _country_of(code), hit.sector)
+            for code in hit.code.split("/") if code]
 
 
 def _members(head: Any) -> list[Any]:
@@ -758,13 +938,13 @@ def _resolve_argument(head: Any, hits: list[ActorHit], doc: Any) -> list[EventAc
         named = [h for h in inside if not h.agent]
         if named and shared_actor is None:
             shared_actor = named[0]
-    for inside in member_hits:
-        named = [h for h in inside if not h.agent]
+    for member, inside in zip(_members(head), member_hits):
+        named = _one_actor_per_name(member, [h for h in inside if not h.agent], doc)
         agents = [h for h in inside if h.agent]
         if named:
-            actors.extend(_event_actor(h, agents, doc) for h in named)
+            actors.extend(_event_actor(part, agents, doc) for hit in named for part in _group_members(hit))
         elif agents:
-            # "Danish media and government": a bare agent shares its partner's country
+            # "Russian media and officials": a bare agent shares its partner's country
             actors.append(_event_actor(shared_actor, agents, doc))
     unique: dict[str, EventActor] = {}
     for actor in actors:
@@ -784,21 +964,29 @@ def _argument_head_of(token: Any, stop: Any) -> Any:
     return current
 
 
-def _right_region(verb: Any, span_end: int) -> list[Any]:
+def _right_region(verb: Any, span_end: int, open_participles: bool = True) -> list[Any]:
     """Words after the verb that belong to its own clause (objects, prepositional phrases)."""
     region = []
     for child in verb.children:
-        if child.i <= span_end or child.dep_ in CLAUSAL_DEPS or child.dep_ in SUBJECT_DEPS \
-                or child.dep_ in ("conj", "cc", "punct", "agent", "mark", "advmod"):
+        if child.i <= span_end or (child.dep_ in CLAUSAL_DEPS and child.dep_ != "xcomp") \
+                or child.dep_ in SUBJECT_DEPS or child.dep_ in ("conj", "cc", "punct", "agent", "mark"):
             continue
-        region.extend(t for t in child.subtree if not _inside_clause(t, child))
+        if child.dep_ == "xcomp":  # "offered to hand over X to Britain": the complement's objects
+            region.extend(_right_region(child, child.i, open_participles))
+            continue
+        region.extend(t for t in child.subtree if not _inside_clause(t, child, open_participles))
     return sorted(region, key=lambda t: t.i)
 
 
-def _inside_clause(token: Any, top: Any) -> bool:
+def _inside_clause(token: Any, top: Any, open_participles: bool = False) -> bool:
+    """Is ``token`` inside a clause of its own below ``top``? With ``open_participles`` a
+    participle modifying a noun of the object ("the roads leading into Crimea", "a
+    deal to supply Ukraine") does not count: it describes the object, so its actors
+    can be the target (but its words do not match verb patterns)."""
     current = token
     while current.i != top.i and current.head.i != current.i:
-        if current.dep_ in CLAUSAL_DEPS:
+        if current.dep_ in CLAUSAL_DEPS and not (open_participles and current.dep_ == "acl"
+                                                 and current.head.pos_ in ("NOUN", "PROPN")):
             return True
         current = current.head
     return False
@@ -812,10 +1000,20 @@ def _subject_token(verb: Any) -> tuple[Optional[Any], bool]:
         if subject is not None:
             if subject.lower_ in RELATIVE_PRONOUNS and current.dep_ == "relcl":
                 return current.head, False
+            if subject.tag_ == "PRP" and subject.lower_ in ANAPHORS:
+                antecedent = _antecedent(current)
+                if antecedent is not None:
+                    return antecedent, subject.dep_ == "nsubjpass" and current.i == verb.i
             return subject, subject.dep_ == "nsubjpass" and current.i == verb.i
         if current.dep_ in ("relcl", "acl") and current.head.pos_ in ("NOUN", "PROPN"):
-            return current.head, current.tag_ == "VBN"
-        if current.dep_ not in ("xcomp", "conj", "acomp", "oprd", "advcl", "pcomp", "prep") or current.head.i == current.i:
+            noun = current.head
+            if noun.lemma_.lower() in DOCUMENT_NOUNS and noun.head.i != noun.i:
+                # "the ministry issued a statement demanding ...": the ministry demands
+                issuer = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+                if issuer is not None:
+                    return issuer, False
+            return noun, current.tag_ == "VBN"
+        if current.dep_ not in CONTROLLED_DEPS or current.head.i == current.i:
             return None, False
         if current.dep_ == "xcomp":
             controller = next((c for c in current.head.children if c.dep_ in ("dobj", "dative")), None)
@@ -823,6 +1021,20 @@ def _subject_token(verb: Any) -> tuple[Optional[Any], bool]:
                 return controller, False
         current = current.head
     return None, False
+
+
+def _antecedent(clause_verb: Any) -> Optional[Any]:
+    """"Russia says it will withdraw": a pronoun subject refers to the subject of the
+    clause this one is reported in (or depends on), when that is a name or noun."""
+    current = clause_verb
+    for _ in range(4):
+        if current.head.i == current.i:
+            return None
+        current = current.head
+        subject = next((c for c in current.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None and subject.tag_ != "PRP":
+            return subject
+    return None
 
 
 def _agent_of(verb: Any) -> Optional[Any]:
@@ -833,13 +1045,66 @@ def _agent_of(verb: Any) -> Optional[Any]:
 
 
 def _location(verb: Any, region: list[Any], used: set[int]) -> Optional[str]:
+    """Place named in a locative phrase of the verb ("killed in a strike on Odesa").
+
+    A place entity wins; failing that a proper name after a locative preposition (the
+    small spaCy model often labels unfamiliar towns ORG).
+    """
     ids = {t.i for t in region}
+    candidates = []
     for ent in verb.doc.ents:
-        if ent.label_ in PLACE_LABELS and ent.start in ids and ent.start not in used:
-            head = ent.root.head
-            if head.dep_ == "prep" or head.lower_ in LOCATIVE_PREPS:
-                return ent.text
+        head = ent.root.head
+        if ent.start in ids and ent.start not in used and ent.label_ in PLACE_LABELS | {"ORG"} \
+                and head.dep_ == "prep" and head.lower_ in LOCATIVE_PREPS:
+            candidates.append((ent.label_ not in PLACE_LABELS, ent.start, ent.text))
+    return min(candidates)[2] if candidates else None
+
+
+def _place_country(region: list[Any], hits: list[ActorHit]) -> Optional[str]:
+    """Country of a place the verb's locative phrase names ("protested in Georgia")."""
+    by_index = {t.i: t for t in region}
+    for hit in hits:
+        token = by_index.get(hit.start)
+        if hit.agent or token is None or not hit.country:
+            continue
+        head = token.head
+        while head.dep_ in ("compound", "pobj", "poss") and head.head.i != head.i:
+            head = head.head
+        if head.lower_ in LOCATIVE_PREPS:
+            return hit.country
     return None
+
+
+def _host_state(sources: list[EventActor], region: list[Any], hits: list[ActorHit], doc: Any) -> list[EventActor]:
+    """Recipient of a protest that names none: the state where it happens (the place
+    named, else the protesters' country), as CAMEO/PLOVER coders record domestic dissent."""
+    ids = {t.i for t in region}
+    place = next((h for h in hits if not h.agent and h.country and h.start in ids), None)
+    if place is not None:
+        return [EventActor(actor_id=place.actor_id, text=place.text, code=place.country, country=place.country)]
+    country = _first_country(sources)
+    if country:
+        return [EventActor(text=country, code=country, country=country)]
+    return []
+
+
+def _first_country(actors: list[EventActor]) -> Optional[str]:
+    return next((a.country for a in actors if a.country), None)
+
+
+def _situate(actors: list[EventActor], country: Optional[str]) -> list[EventActor]:
+    """An agent named without a country ("the government", "fundamentalists") is taken to
+    belong to the country the event happens in or to the only country the sentence
+    names; a target agent first to its source's country ("Georgian protesters demanded
+    the resignation of the government": Georgia's government)."""
+    if not country:
+        return actors
+    situated = []
+    for actor in actors:
+        if actor.country is None and actor.code and actor.code.startswith(NULL_CODE):
+            actor = actor.model_copy(update={"code": country + actor.code[len(NULL_CODE):], "country": country})
+        situated.append(actor)
+    return situated
 
 
 def _absorbed(coding: _VerbCoding, codings: dict[int, _VerbCoding]) -> bool:
@@ -854,13 +1119,16 @@ def _absorbed(coding: _VerbCoding, codings: dict[int, _VerbCoding]) -> bool:
 
 
 def code_sentence(sentence: Any, actor_lookup: ActorLookup, date: Optional[Date] = None, *,
-                  verbs: Optional[VerbDictionary] = None, keep_unmapped: bool = False) -> list[CodedEvent]:
+                  verbs: Optional[VerbDictionary] = None, keep_unmapped: bool = False,
+                  situate: bool = True) -> list[CodedEvent]:
     """Code the events of one sentence (a spaCy Span or Doc).
 
     ``actor_lookup`` finds the actors (``ArticleActors`` in the pipeline,
     ``DictionaryActors`` for dictionary-coded text); ``date`` is the reference date
     (historical mode). ``keep_unmapped`` also returns CAMEO codes PLOVER drops (01, 02)
     and non-CAMEO dictionary codes, with ``type=None`` (used by the CAMEO benchmark).
+    ``situate=False`` leaves an agent without a country uncoded (``---GOV``, PETRARCH's
+    convention) instead of placing it in the event's country (see ``_situate``).
     """
     dictionary = verbs or load_verb_dictionary()
     span = sentence[:] if not hasattr(sentence, "sent") else sentence
@@ -880,7 +1148,7 @@ def code_sentence(sentence: Any, actor_lookup: ActorLookup, date: Optional[Date]
             continue
         if _says_something_coded(coding, produced):
             continue
-        new = _events_for(coding, span, hits, matcher, reference_year, keep_unmapped)
+        new = _events_for(coding, span, hits, matcher, reference_year, keep_unmapped, situate)
         if new:
             produced.add(coding.token.i)
             events.extend(new)
@@ -896,11 +1164,12 @@ def _says_something_coded(coding: _VerbCoding, produced: set[int]) -> bool:
     """A verb of saying whose complement clause already gave an event adds nothing."""
     if coding.token.lemma_.lower() not in modality_rules.REPORTING_VERBS:
         return False
-    return any(t.i in produced for t in coding.token.subtree if t.i != coding.token.i)
+    return any(t.i in produced for child in coding.token.children if child.dep_ in ("ccomp", "parataxis")
+               for t in child.subtree)
 
 
 def _events_for(coding: _VerbCoding, span: Any, hits: list[ActorHit], matcher: _Matcher,
-                reference_year: Optional[int], keep_unmapped: bool) -> list[CodedEvent]:
+                reference_year: Optional[int], keep_unmapped: bool, situate: bool) -> list[CodedEvent]:
     verb = coding.token
     doc = verb.doc
     pattern = coding.pattern
@@ -909,23 +1178,14 @@ def _events_for(coding: _VerbCoding, span: Any, hits: list[ActorHit], matcher: _
     agent = _agent_of(verb)
     sources = _resolve_argument(subject, hits, doc) if subject is not None else []
     targets: list[EventActor] = []
-    if passive:  # "Eriador was opposed by Osgiliath": the by-agent acts on the subject
+    if passive:  # "Kyiv was attacked by Russia": the by-agent acts on the subject
         targets = sources
         sources = _resolve_argument(agent, hits, doc) if agent is not None else []
     region = _right_region(verb, max(t.i for t in matcher.tokens[coding.span_start:coding.span_end + 1]))
-    region_ids = {t.i for t in region}
     if "target" in marked and marked["target"]:
         targets = _actors_at(marked["target"][0], verb, hits, doc)
     elif not targets:
-        first = next((h for h in hits if h.start in region_ids and not h.agent), None) or \
-            next((h for h in hits if h.start in region_ids), None)
-        if first is not None:
-            targets = _actors_at(first, verb, hits, doc)
-        else:
-            complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
-            inner = next((c for c in complement.children if c.dep_ in ("nsubj", "nsubjpass")), None) if complement is not None else None
-            if inner is not None:
-                targets = _resolve_argument(inner, hits, doc)
+        targets = _find_targets(verb, region, hits, doc)
     if "source" in marked and marked["source"]:
         sources = _actors_at(marked["source"][0], verb, hits, doc)
     if "before_target" in marked:  # "+ * IN $": the subject is the target
@@ -936,11 +1196,17 @@ def _events_for(coding: _VerbCoding, span: Any, hits: list[ActorHit], matcher: _
     pairwise = "before_compound" in marked or (reverse is not None and not targets and len(sources) > 1)
     if pairwise:
         targets = list(sources)
-    sources = [s for s in sources]
     targets = [t for t in targets if not (len(targets) > 1 and not pairwise and any(_same(t, s) for s in sources))]
     if not pairwise and len(sources) == 1 and len(targets) == 1 and _same(sources[0], targets[0]) \
             and sources[0].code not in (None, NULL_CODE):
         targets = []
+
+    if situate:
+        place = _place_country(region, hits)
+        countries = {h.country for h in hits if h.country and not h.agent}
+        only_country = next(iter(countries)) if len(countries) == 1 else None
+        sources = _situate(sources, place or only_country)
+        targets = _situate(targets, _first_country(sources) or place or only_country)
 
     reading = modality_rules.read_modality(verb, reference_year)
     used = {h.start for h in hits}
@@ -952,24 +1218,53 @@ def _events_for(coding: _VerbCoding, span: Any, hits: list[ActorHit], matcher: _
     directions = [(forward, sources, targets)]
     if reverse is not None and targets and not (pairwise and reverse == forward):
         directions.append((reverse, targets, sources))  # "A met B" [031:031]: B met A too
+    # "the editorial argued that ...": a verb of saying with its clause is a report, not
+    # an event of its own, unless a pattern gave it one or it is a warning (a threat)
+    report_only = pattern is None and verb.lemma_.lower() in modality_rules.REPORTING_VERBS and any(
+        c.dep_ == "ccomp" for c in verb.children)
     for code, src, tgt in directions:
         if code == NULL_CODE:
             continue
-        event = _fold(code, src, tgt, reading, verb, hits, doc, keep_unmapped)
-        if event is None:
+        folded = _fold(code, src, tgt, reading, hits, doc, keep_unmapped, coding.block.plover)
+        if folded is None or (report_only and folded.type not in (None, "THREATEN")):
             continue
-        event_type, mode, context, cameo, src, tgt, modality = event
+        if folded.type and folded.type not in ACTORLESS_TYPES and not folded.source and not folded.target:
+            continue  # "it creates a fund": no one acts on anyone, no PLOVER event
+        target = folded.target
+        if situate and folded.type == "PROTEST" and not target:
+            target = _host_state(folded.source, region, hits, doc)
+        certain = folded.modality in ("asserted", "reported")
         results.append(CodedEvent(
-            cameo=cameo, type=event_type, mode=mode, context=context, source=src, target=tgt,
-            modality=modality, reported_by=reading.reported_by, location=location, trigger=trigger,
-            trigger_token=verb.i, sentence_start=span.start_char, sentence_end=span.end_char,
-            sentence_text=span.text, rule=rule,
-            confidence=min(0.95, base_confidence * (0.9 if modality not in ("asserted", "reported") else 1.0))))
+            cameo=folded.cameo, type=folded.type, mode=folded.mode, context=folded.context, source=folded.source,
+            target=target, modality=folded.modality, reported_by=reading.reported_by, location=location,
+            trigger=trigger, trigger_token=verb.i, sentence_start=span.start_char, sentence_end=span.end_char,
+            sentence_text=span.text, rule=rule, confidence=min(0.95, base_confidence * (1.0 if certain else 0.9))))
     return results
 
 
+def _find_targets(verb: Any, region: list[Any], hits: list[ActorHit], doc: Any) -> list[EventActor]:
+    """The first actor to the right of the verb in its own clause; else the subject of its
+    clausal complement ("believes Kyiv will ...")."""
+    region_ids = {t.i for t in region}
+    objects = {t.i for c in verb.children if c.dep_ in ("dobj", "dative", "attr") for t in c.subtree} & region_ids
+    # a name in the direct object, a name elsewhere, then a bare agent ("attacked the
+    # government in Kyiv"; but "withdrew its troops from Kherson" is about Kherson)
+    for scope, agents in ((objects, False), (region_ids, False), (objects, True), (region_ids, True)):
+        first = next((h for h in hits if h.start in scope and h.agent == agents), None)
+        if first is not None:
+            return _actors_at(first, verb, hits, doc)
+    for complement in verb.children:
+        if complement.dep_ == "ccomp":
+            inner = next((c for c in complement.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if inner is not None:
+                return _resolve_argument(inner, hits, doc)
+    return []
+
+
 def _same(a: EventActor, b: EventActor) -> bool:
-    return (a.code or a.text) == (b.code or b.text)
+    """The same actor named twice ("Russia ... its"), not two actors of one country
+    ("Iraqi police ... Iraqi civilians" is a domestic event and keeps both)."""
+    return a.text.lower() == b.text.lower() and a.code == b.code
 
 
 def _actors_at(hit: ActorHit, verb: Any, hits: list[ActorHit], doc: Any) -> list[EventActor]:
@@ -978,24 +1273,41 @@ def _actors_at(hit: ActorHit, verb: Any, hits: list[ActorHit], doc: Any) -> list
     return found or [_event_actor(hit if not hit.agent else None, [hit] if hit.agent else [], doc)]
 
 
+class _Folded(NamedTuple):
+    type: Optional[str]
+    mode: Optional[str]
+    context: list[str]
+    cameo: str
+    source: list[EventActor]
+    target: list[EventActor]
+    modality: str
+
+
 def _fold(code: str, sources: list[EventActor], targets: list[EventActor], reading: modality_rules.ModalityReading,
-          verb: Any, hits: list[ActorHit], doc: Any, keep_unmapped: bool):
+          hits: list[ActorHit], doc: Any, keep_unmapped: bool, plover: Optional[str] = None) -> Optional[_Folded]:
     """PLOVER type of a coded verb, with the auxiliary modes folded in; None = no event."""
+    code = _recode_by_actors(code, sources, targets)
     category = cameo_to_plover(code)
+    if category is not None and plover:
+        category = PloverCategory(plover, None, category.context)
     modality = reading.modality
     context = list(category.context) if category else []
     context.extend(m for m in reading.aux_modes if m not in context)
     if category is None:
-        return (None, None, context, code, sources, targets, modality) if keep_unmapped else None
+        return _Folded(None, None, context, code, sources, targets, modality) if keep_unmapped else None
     event_type, mode = category.type, category.mode
     if modality == "recommended" and reading.in_reported_speech and reading.speaker_token is not None:
-        # "Russia said Sudan must return the helicopter": Russia demands it of Sudan
+        # "Kyiv said Moscow must return the children": Kyiv demands it of Moscow
         speaker = doc[reading.speaker_token]
         speaker_actors = _resolve_argument(speaker, hits, doc)
         if speaker_actors:
-            request = cameo_to_plover(REQUEST_CAMEO)
-            return (request.type if request else "REQUEST", None, context, REQUEST_CAMEO, speaker_actors,
-                    sources, "reported")
+            return _Folded("REQUEST", None, context, REQUEST_CAMEO, speaker_actors, sources, "reported")
+    if reading.ultimatum and modality in ("planned", "hypothetical"):
+        # "will halt gas transit unless Kyiv pays its debts"
+        return _Folded("THREATEN", None, context, code, sources, targets, modality)
+    if modality == "negated" and "future" in reading.aux_modes and event_type in COOPERATIVE_ACTS | {"AGREE"}:
+        # "Kyiv says it will not accept the plan": a refusal (PLOVER REJECT)
+        return _Folded("REJECT", None, context, code, sources, targets, "asserted")
     if modality in ("planned", "hypothetical") and event_type in COOPERATIVE_ACTS:
         military_aid = event_type == "AID" and ("military" in context or code.startswith("072"))
         event_type, mode = ("THREATEN", None) if military_aid and modality == "hypothetical" else ("AGREE", None)
@@ -1003,14 +1315,12 @@ def _fold(code: str, sources: list[EventActor], targets: list[EventActor], readi
         event_type, mode = "THREATEN", None
     elif modality == "hypothetical" and event_type in VERBAL_TYPES and "condition" != reading.cue:
         return None  # "Russia would oppose this": a conditional reaction, not an event
-    return event_type, mode, context, code, sources, targets, modality
+    elif reading.would and event_type in REACTION_TYPES:
+        return None  # "the Kremlin said Russia would oppose any such move": a stance, not an event
+    return _Folded(event_type, mode, context, code, sources, targets, modality)
 
 
 # ============================================================================ the stage
-
-
-def _article_date(article: Article) -> Optional[Date]:
-    return article.reference_date()
 
 
 @stage(requires=("article.doc", "article.actors"), assigns=("article.events",), english_only=True)
@@ -1021,7 +1331,7 @@ def extract_events(article: Article, ctx: Context) -> Article:
         return article
     verbs = ctx.resource("event_verbs", load_verb_dictionary)
     lookup = ArticleActors(article)
-    reference = _article_date(article)
+    reference = article.reference_date()
     events: list[Event] = []
     seen: set[str] = set()
     for index, sent in enumerate(doc.sents):

@@ -10,7 +10,10 @@ Decisions (each is a rule below, tested in tests/extract/test_modality.py):
   coder turns "X said Y must do Z" into a REQUEST by X (``events.py``).
 * ``hypothetical``: "might", "may", "could", "would" (outside reported speech) or an
   "if"/"unless" clause. The event coder folds these (conflictual acts become THREATEN,
-  conditional verbal reactions such as "Russia would oppose this" are dropped).
+  conditional verbal reactions such as "Russia would oppose this" are dropped, and so
+  are stances under "would" in reported speech: "the Kremlin said it would oppose").
+* an act announced "unless" the other side does something is an ultimatum
+  (``ultimatum``): the event coder makes it a THREATEN.
 * ``planned``: "will", "shall", "going to", "is to", "about to", "plan/intend/prepare/
   expect/aim/schedule to", "would" in reported speech ("said they would meet").
 * ``reported``: the event is the content of someone else's statement ("X said ...",
@@ -36,11 +39,12 @@ HYPOTHETICAL_AUX = frozenset({"might", "may", "could", "would"})
 FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})  # spaCy: "won't" -> "wo" + "n't"
 # heads whose infinitival complement is an intended act: "plans to visit"
 PLANNING_HEADS = frozenset({"plan", "intend", "prepare", "expect", "aim", "schedule", "set", "due", "about",
-                            "go", "hope", "seek", "want", "decide", "vow", "pledge", "promise", "agree",
-                            "offer", "threaten", "ready", "willing", "prepared", "poised"})
+                            "go", "hope", "seek", "want", "vow", "pledge", "promise", "agree",
+                            "offer", "threaten", "ready", "willing", "prepared", "poised", "swear", "sworn"})
 REPORTING_VERBS = frozenset({"say", "tell", "report", "announce", "state", "add", "note", "claim", "believe",
                              "indicate", "think", "write", "quote", "insist", "declare", "confirm", "allege",
-                             "assert", "argue", "explain", "suggest", "acknowledge", "admit", "warn", "reveal"})
+                             "assert", "argue", "explain", "suggest", "acknowledge", "admit", "warn", "reveal",
+                             "conclude", "stress", "emphasize", "reiterate", "maintain", "contend"})
 CONDITION_MARKERS = frozenset({"if", "unless", "whether"})
 CHAIN_DEPS = frozenset({"xcomp", "acomp", "aux", "auxpass", "oprd"})  # a verb's own verbal group
 HISTORICAL_NOUNS = frozenset({"war", "struggle", "era", "occupation", "revolution", "regime", "decolonization",
@@ -56,13 +60,17 @@ class ModalityReading:
     speaker_token: Optional[int] = None  # head token of the speaker (for "X said Y must ...")
     in_reported_speech: bool = False
     cue: Optional[str] = None
+    ultimatum: bool = False  # "will boycott the vote unless ...": the condition is a demand
+    would: bool = False  # the verb is under "would" (a plan in reported speech, else a condition)
 
 
 def verbal_group(verb: Any) -> list[Any]:
-    """The verb and the verbs it hangs from through xcomp/acomp ("is about to restore")."""
+    """The verb and the verbs it hangs from through xcomp/acomp ("is about to restore"),
+    or through an infinitive the parser attached as a clause ("have sworn to retake the city")."""
     group = [verb]
     current = verb
-    while current.dep_ in ("xcomp", "acomp", "oprd") and current.head.i != current.i:
+    while current.head.i != current.i and (current.dep_ in ("xcomp", "acomp", "oprd") or (
+            current.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in current.children))):
         current = current.head
         group.append(current)
     return group
@@ -151,6 +159,8 @@ def read_modality(verb: Any, reference_year: Optional[int] = None) -> ModalityRe
     negated = any(word in NEGATIONS and child.dep_ in ("neg", "advmod", "aux") for word, child in aux)
     recommended = bool(words & RECOMMEND_AUX) or ("better" in words and "had" in words)
     conditional = any(word in CONDITION_MARKERS for word, _ in _children_lemmas([verb], ("mark",)))
+    ultimatum = any(child.dep_ == "advcl" and any(m.lower_ == "unless" for m in child.children if m.dep_ == "mark")
+                    for token in group for child in token.children)
     modal_hypothetical = bool(words & (HYPOTHETICAL_AUX - {"would"})) or ("would" in words and not in_speech)
     planned = (bool(words & FUTURE_AUX) or ("would" in words and in_speech)
                or bool(head_lemmas & PLANNING_HEADS) or _is_going_to(group))
@@ -179,7 +189,7 @@ def read_modality(verb: Any, reference_year: Optional[int] = None) -> ModalityRe
     else:
         modality, cue = "asserted", None
     return ModalityReading(modality, tuple(aux_modes), reported_by,
-                           speaker.i if speaker is not None else None, in_speech, cue)
+                           speaker.i if speaker is not None else None, in_speech, cue, ultimatum, "would" in words)
 
 
 def _is_going_to(group: list[Any]) -> bool:

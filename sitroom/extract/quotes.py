@@ -17,16 +17,22 @@ or the phrase "according to"), the way PARC/PolNeAR annotate attribution:
   words are embedded in reported speech or when a short quoted phrase stands alone
   (scare quotes), ``indirect`` otherwise.
 
+Also: "according to X", "X's claim that …", passives with an agent, headlines and
+transcript turns ("PENCE: …"), quotations signed with a dash. An attribution reported
+inside another one's content ("Lavrov said Kyiv insists …") is left to the outer one,
+and a cue inside a quotation belongs to the quoted words, as in PolNeAR.
+
 Everything works on a parsed spaCy ``Doc``; quotation marks are paired on the raw
 text first so that unbalanced marks (an unclosed quote in a paragraph, a stray
-closing mark) degrade to a shorter quote instead of an error.
+closing mark) degrade to a shorter quote instead of an error. Benchmark and error
+analysis: ``docs/benchmarks/quotes.md``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from ..models import Article, Quote, Span, record_id
 from ..stage import Context, stage
@@ -34,7 +40,7 @@ from ..stage import Context, stage
 # --------------------------------------------------------------------------- lexicon
 
 # Verbs that report speech, writing, thought or a stance. Taken only when they
-# govern a content (clause, infinitive, object or quote), so a broad list is safe.
+# govern a content (a quote, a clause, an infinitive, an object), so a broad list is safe.
 SPEECH_VERBS = frozenset("""
 say tell add note write report announce claim argue insist warn suggest state declare
 explain stress emphasize emphasise maintain contend assert allege reiterate repeat
@@ -44,21 +50,12 @@ recommend advise tweet post respond reply answer counter retort quip joke boast 
 complain lament grumble worry fear hope expect believe think know feel doubt suspect
 consider conclude decide agree disagree recall remember mention cite describe call
 accuse blame charge criticize criticise condemn denounce blast slam attack praise hail
-welcome applaud thank question wonder speculate observe remark comment testify
-tout insist assure reassure caution concur dispute rebut reject dismiss oppose support
-endorse back favor favour want plan intend refuse decline announce order instruct
-show find suggest indicate conclude read say describe characterize portray label dub
-acknowledge recount describe urge press implore plead appeal lobby push liken brand
-deem proclaim echo reference champion lambast scold rebuke
-""".split())
-
-# Verbs whose object alone can be the content ("criticized the plan", "cited the polls").
-OBJECT_CONTENT_VERBS = frozenset("""
-cite mention criticize criticise condemn denounce blast slam attack praise hail welcome
-applaud question reject dismiss oppose support endorse back favor favour want announce
-propose deny dispute describe discuss tout recommend demand request predict acknowledge
-admit reveal disclose confirm estimate promise pledge threaten order call accuse label
-dub brand liken deem proclaim echo reference champion lambast scold rebuke characterize
+welcome applaud thank question wonder speculate observe remark comment testify tout
+assure reassure caution concur dispute rebut reject dismiss oppose support endorse back
+favor favour want plan intend refuse decline order instruct show find read characterize
+portray label dub recount press implore plead appeal lobby push liken brand deem proclaim
+echo reference champion lambast scold rebuke discuss express defend promote understand
+view encourage identify examine accept document rate highlight address mock ridicule
 """.split())
 
 # Verbs whose infinitive complement is the content ("vowed to continue").
@@ -77,6 +74,7 @@ PREPOSITION_CONTENT = {
     "comment": {"on"}, "insist": {"on"}, "boast": {"about", "of"}, "brag": {"about"},
     "worry": {"about"}, "lobby": {"for"}, "plead": {"for"}, "vote": {"for", "against"},
     "rule": {"against", "on"}, "accuse": {"of"}, "criticize": {"for"}, "praise": {"for"},
+    "refer": {"to"},
 }
 
 # Verbs that can follow their content as a parenthetical: "The talks will go on, he said."
@@ -92,14 +90,18 @@ accusation charge insistence message announcement comment remark proposal assura
 admission conclusion contention view fear hope prediction threat vow demand
 """.split())
 
+# Verbs whose direct object is the addressee, not the content.
+ADDRESSEE_VERBS = frozenset({"tell", "ask", "inform", "assure", "reassure", "warn", "remind",
+                             "urge"})
+
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
-CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "parataxis"})
+# Third-person pronouns and what they can stand for ("I"/"we" outside quotes is the author).
 PERSONAL_PRONOUNS = {"he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON",
-                     "they": "GROUP", "them": "GROUP", "it": "GROUP", "we": "GROUP", "i": "PERSON"}
+                     "they": "PLURAL", "them": "PLURAL", "it": "THING"}
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
-PERSON_LABELS = frozenset({"PERSON"})
-GROUP_LABELS = frozenset({"ORG", "NORP", "GPE"})
-SPEAKER_LABELS = PERSON_LABELS | GROUP_LABELS
+SPEAKER_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+# Entity labels a pronoun of each class can refer to.
+ANTECEDENT_LABELS = {"PERSON": {"PERSON"}, "PLURAL": {"ORG", "NORP"}, "THING": {"ORG", "GPE"}}
 
 # A quoted phrase of at most this many words inside a sentence is a partial quote
 # (scare quotes, a quoted term) rather than a direct quotation.
@@ -108,9 +110,10 @@ PARTIAL_MAX_WORDS = 6
 PRONOUN_WINDOW = 4
 
 QUOTE_MARK_RE = re.compile(r"``|''|[\"“”„«»]|(?<![\w])‘|’(?![\w])")
-OPENERS = {"“": "”", "„": "“", "«": "»", "``": "''", "‘": "’"}
-CLOSERS = {"”", "»", "’"}
-AMBIGUOUS = {'"', "''"}
+DOUBLE_OPENERS = frozenset({"“", "„", "«", "``"})
+DOUBLE_CLOSERS = frozenset({"”", "»"})
+DOUBLE_AMBIGUOUS = frozenset({'"', "''"})  # straight marks open or close
+DOUBLE, SINGLE = "double", "single"
 
 
 # --------------------------------------------------------------------------- records
@@ -161,11 +164,12 @@ class _Draft:
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Top-level quotations in ``text`` as (start, end) including their marks.
 
-    Marks are paired paragraph by paragraph. Straight marks close the innermost open
-    straight mark, curly and guillemet marks their own opener. A quotation still open
-    at the end of its paragraph runs to the paragraph end (the news convention for a
-    quote continued in the next paragraph); a closing mark with no opener is ignored.
-    Never raises on unbalanced marks.
+    Marks are paired paragraph by paragraph: double marks (straight, curly, guillemets,
+    ``''``) with each other, single curly marks with each other (an apostrophe is never a
+    mark). Straight marks open or close by what surrounds them. A quotation still open at
+    the end of its paragraph runs to the paragraph end (the news convention for a quote
+    continued in the next paragraph); a closing mark with no opener is ignored. Never
+    raises on unbalanced marks.
     """
     spans: list[tuple[int, int]] = []
     offset = 0
@@ -176,36 +180,41 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _paragraph_quotes(paragraph: str) -> list[tuple[int, int]]:
-    stack: list[tuple[str, int]] = []  # (expected closer, start offset)
+    # Typography is often mixed ("…” or “…"), so any double mark closes any double
+    # opener; single marks only pair with each other.
+    stack: list[tuple[str, int]] = []  # (family, start offset)
     spans: list[tuple[int, int]] = []
     for match in QUOTE_MARK_RE.finditer(paragraph):
         mark, pos = match.group(), match.start()
-        if mark in AMBIGUOUS:
-            if stack and stack[-1][0] == mark and _can_close(paragraph, match):
-                _close(stack, spans, match.end())
+        top_double = bool(stack) and stack[-1][0] == DOUBLE
+        if mark in DOUBLE_AMBIGUOUS:
+            if top_double and _can_close(paragraph, match):
+                _close(stack, spans, match.end(), DOUBLE)
             elif _can_open(paragraph, match):
-                stack.append((mark, pos))
-            elif stack and stack[-1][0] == mark:
-                _close(stack, spans, match.end())
-        elif mark in OPENERS and not (mark == "“" and stack and stack[-1][0] == "“"
-                                      and _can_close(paragraph, match)
-                                      and not _can_open(paragraph, match)):
-            stack.append((OPENERS[mark], pos))
-        elif mark == "”" and not stack and _can_open(paragraph, match):
-            stack.append(("”", pos))  # a typo'd opener: ”Quote…”
-        elif mark in CLOSERS or mark == "“":
-            # Close the innermost quote this mark can close; an unmatched closer is stray.
-            for depth in range(len(stack) - 1, -1, -1):
-                if stack[depth][0] == mark:
-                    del stack[depth + 1:]
-                    _close(stack, spans, match.end())
-                    break
-    if stack:
+                stack.append((DOUBLE, pos))
+            elif top_double:
+                _close(stack, spans, match.end(), DOUBLE)
+        elif mark in DOUBLE_OPENERS:
+            if (mark == "“" and top_double and _can_close(paragraph, match)
+                    and not _can_open(paragraph, match)):
+                _close(stack, spans, match.end(), DOUBLE)  # “ typed for ”
+            else:
+                stack.append((DOUBLE, pos))
+        elif mark in DOUBLE_CLOSERS:
+            if any(family == DOUBLE for family, _ in stack):
+                _close(stack, spans, match.end(), DOUBLE)
+            elif not stack and _can_open(paragraph, match):
+                stack.append((DOUBLE, pos))  # ” typed for “
+        elif mark == "‘":
+            stack.append((SINGLE, pos))
+        elif any(family == SINGLE for family, _ in stack):  # ’ not followed by a letter
+            _close(stack, spans, match.end(), SINGLE)
+    unclosed = [start for family, start in stack if family == DOUBLE]
+    if unclosed:
         # Unclosed at paragraph end: the outermost quote runs to the end of the paragraph.
-        start = stack[0][1]
         end = len(paragraph.rstrip())
-        if end > start + 1:
-            spans.append((start, end))
+        if end > unclosed[0] + 1:
+            spans.append((unclosed[0], end))
     top_level = []
     for span in sorted(spans):
         if top_level and span[0] < top_level[-1][1]:
@@ -214,9 +223,13 @@ def _paragraph_quotes(paragraph: str) -> list[tuple[int, int]]:
     return top_level
 
 
-def _close(stack: list, spans: list, end: int) -> None:
-    _, start = stack.pop()
-    spans.append((start, end))
+def _close(stack: list, spans: list, end: int, family: str) -> None:
+    """Close the innermost open quotation of ``family`` (dropping unclosed ones inside it)."""
+    for depth in range(len(stack) - 1, -1, -1):
+        if stack[depth][0] == family:
+            spans.append((stack[depth][1], end))
+            del stack[depth:]
+            return
 
 
 def _can_open(text: str, match: re.Match) -> bool:
@@ -259,11 +272,12 @@ def find_quotes(doc, actor_spans: Sequence[tuple[int, int, str]] = ()) -> list[Q
             draft.sentence = sentence_of_token[token.i]
             drafts.append(draft)
     drafts.extend(_dash_attributions(doc, quotes, used_quotes, sentence_of_token))
-    drafts.extend(_headline_attributions(doc, quote_of_token, sentence_of_token))
+    drafts.extend(_glued_attributions(doc, quotes, used_quotes, sentence_of_token))
+    drafts.extend(_headline_attributions(doc, quotes, quote_of_token, sentence_of_token))
     drafts.extend(_partial_quotes(doc, quotes, quote_of_token, used_quotes, drafts,
                                   sentence_of_token))
-    drafts = _without_duplicates(drafts)
-    return _finish(doc, drafts, sentences, actor_spans)
+    drafts = _outermost(_without_duplicates(drafts))
+    return _finish(doc, drafts, actor_spans)
 
 
 def _quote_index_by_token(doc, quotes: list[tuple[int, int]]) -> list[Optional[int]]:
@@ -278,19 +292,25 @@ def _quote_index_by_token(doc, quotes: list[tuple[int, int]]) -> list[Optional[i
 
 
 def _is_cue(token) -> bool:
-    if token.pos_ not in ("VERB", "AUX") or token.lemma_.lower() not in SPEECH_VERBS:
+    lemma = token.lemma_.lower()
+    if token.pos_ not in ("VERB", "AUX") or (lemma not in SPEECH_VERBS
+                                             and lemma not in PREPOSITION_CONTENT):
         return False
     # "said" in "the said agreement", participles used as adjectives.
     return token.dep_ not in ("amod", "compound")
 
 
 def _attribution_for_cue(token, doc, quotes, quote_of_token, used_quotes) -> Optional[_Draft]:
+    """The attribution whose cue is ``token``, if it is one: a direct quotation next to the
+    cue wins, then (in this order) a complement clause, an infinitive, a prepositional
+    object, an object, a passive subject with its agent, and the clause around a
+    parenthetical cue."""
     if _is_according_to(token):
         return _according_to(token, doc)
     if token.pos_ == "NOUN" and token.lemma_.lower() in NOUN_CUES:
         return _noun_cue(token)
     if not _is_cue(token):
-        return None
+        return _colon_quote(token, doc, quotes, quote_of_token, used_quotes)
     lemma = token.lemma_.lower()
     source = _source_tokens(token, quote_of_token)
     cue_span = (token.idx, token.idx + len(token.text))
@@ -301,37 +321,62 @@ def _attribution_for_cue(token, doc, quotes, quote_of_token, used_quotes) -> Opt
         fragments = [quotes[q] for q in direct]
         return _Draft(fragments, "direct", "direct_quote_cue", 0.9, cue_span, source)
 
-    clause = _clause_content(token)
-    if clause is not None:
-        kind = _indirect_kind(clause, quote_of_token)
-        return _Draft([_extent(clause)], kind, f"indirect_{clause_rule(token, clause)}", 0.75,
+    def reported(tokens: list, rule: str, confidence: float) -> _Draft:
+        fragment = _covering_quotes(_extent(tokens), quotes, quote_of_token, tokens)
+        return _Draft([fragment], _indirect_kind(tokens, quote_of_token), rule, confidence,
                       cue_span, source)
 
+    clause = _clause_content(token)
+    if clause is not None:
+        side = "indirect_clause_before" if clause[-1].i < token.i else "indirect_clause"
+        return reported(clause, side, 0.75)
     if lemma in INFINITIVE_CONTENT_VERBS:
         infinitive = _infinitive_content(token)
         if infinitive is not None:
-            return _Draft([_extent(infinitive)], _indirect_kind(infinitive, quote_of_token),
-                          "indirect_infinitive", 0.6, cue_span, source)
-
+            return reported(infinitive, "indirect_infinitive", 0.6)
     prepositional = _prepositional_content(token, lemma)
     if prepositional is not None:
-        return _Draft([_extent(prepositional)], _indirect_kind(prepositional, quote_of_token),
-                      "indirect_prepositional", 0.55, cue_span, source)
-
-    if lemma in OBJECT_CONTENT_VERBS:
+        return reported(prepositional, "indirect_prepositional", 0.55)
+    if lemma not in ADDRESSEE_VERBS:  # "told reporters" names who heard it, not what
         obj = _object_content(token)
         if obj is not None:
-            return _Draft([_extent(obj)], _indirect_kind(obj, quote_of_token),
-                          "indirect_object", 0.5, cue_span, source)
-
+            return reported(obj, "indirect_object", 0.5)
+    passive = _passive_subject_content(token)
+    if passive is not None and source:
+        return reported(passive, "indirect_passive", 0.5)
     paratactic = _paratactic_content(token, source)
     if paratactic is not None:
         return _Draft(paratactic, "indirect", "indirect_parenthetical", 0.7, cue_span, source)
     return None
 
 
-def clause_rule(cue, clause: list) -> str:
-    return "clause_before" if clause[-1].i < cue.i else "clause"
+def _colon_quote(verb, doc, quotes, quote_of_token, used_quotes) -> Optional[_Draft]:
+    """Any verb that introduces a quotation with a colon reports it ("Caddell continued:")."""
+    if verb.pos_ != "VERB" or verb.i + 1 >= len(doc) or doc[verb.i + 1].text != ":":
+        return None
+    source = _source_tokens(verb, quote_of_token)
+    after = _quote_beside(verb, doc, quote_of_token, {verb.i}, step=+1, cross_sentence=False)
+    if after is None or not source:
+        return None
+    direct = [after, *_continuing_quotes(doc, quotes, after)]
+    used_quotes.update(direct)
+    return _Draft([quotes[q] for q in direct], "direct", "direct_quote_colon", 0.7,
+                  (verb.idx, verb.idx + len(verb.text)), source)
+
+
+QUOTE_TAIL_RE = re.compile(r"[\s.,;:!?…—–\"'”’»-]*")
+
+
+def _covering_quotes(extent: tuple[int, int], quotes, quote_of_token, tokens) -> tuple[int, int]:
+    """Widen a content to the quotation marks it opens or closes ("was “a step forward.”")."""
+    start, end = extent
+    first, last = quote_of_token[tokens[0].i], quote_of_token[tokens[-1].i]
+    if first is not None and quotes[first][0] < start:
+        start = quotes[first][0]
+    if last is not None and quotes[last][1] > end and QUOTE_TAIL_RE.fullmatch(
+            tokens[0].doc.text[end:quotes[last][1]]):
+        end = quotes[last][1]
+    return start, end
 
 
 def _extent(tokens: list) -> tuple[int, int]:
@@ -385,10 +430,9 @@ def _noun_cue(noun) -> Optional[_Draft]:
         owners += [c for c in noun.children if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN"]
         if owners:
             source = _source_phrase(owners[0])
-        elif noun.dep_ == "dobj":
-            source = _subject_of(noun.head)  # "the ministry issued a statement that …"
         else:
-            source = []
+            # "the ministry issued a statement that …", "persisted in arguments that …"
+            source = _governing_subject(noun)
         return _Draft([_extent(clause)], "indirect", "noun_cue", 0.55,
                       (noun.idx, noun.idx + len(noun.text)), source)
     return None
@@ -399,8 +443,9 @@ def _has_words(tokens: list) -> bool:
 
 
 def _trim(tokens) -> list:
-    """Tokens without the punctuation and conjunctions at either edge."""
-    tokens = list(tokens)
+    """Tokens in text order (a non-projective parse yields subtrees out of order), without
+    the punctuation and conjunctions at either edge."""
+    tokens = sorted(tokens, key=lambda t: t.i)
     edge = lambda t: (t.is_punct and not _is_quote_mark(t)) or t.is_space or t.dep_ == "cc"
     while tokens and edge(tokens[0]):
         tokens.pop(0)
@@ -420,12 +465,14 @@ def _source_tokens(cue, quote_of_token) -> list:
     """The subject of the cue as written (never words inside a quotation)."""
     source = _subject_of(cue)
     if not source:
-        return []
+        # A finite reporting verb always has a speaker; the parser may have missed an
+        # inverted one ("…," Jane Doe, a senior adviser, said).
+        return _adjacent_name(cue, quote_of_token) if cue.tag_ in ("VBD", "VBZ", "VBP") else []
     if all(quote_of_token[t.i] is None for t in source) and _same_line(source, cue):
         return source
     # A misparse put the subject inside a quotation or on another line (a headline, a
-    # time stamp): take the name next to the cue instead.
-    return _adjacent_name(cue, quote_of_token)
+    # time stamp): take the name next to the cue, or the subject of a verb above it.
+    return _adjacent_name(cue, quote_of_token) or _governing_subject(cue, quote_of_token)
 
 
 def _same_line(tokens: list, cue) -> bool:
@@ -441,52 +488,69 @@ def _subject_of(cue) -> list:
     for _ in range(4):
         subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
         if subjects:
-            subject = subjects[0]
+            # Two subjects means a misparse; the one nearest the verb is the real one.
+            subject = min(subjects, key=lambda c: abs(c.i - verb.i))
             if subject.dep_ == "nsubjpass":
                 return _passive_agent(verb)
-            if (subject.lower_ in ("that", "which") and verb.dep_ == "relcl"
-                    and verb.head.i < subject.i):
-                # "nations that oppose": the noun the relative clause describes.
-                return _source_phrase(verb.head, stop=verb)
             return _source_phrase(subject)
         agent = _passive_agent(verb)
         if agent:
             return agent
+        if verb.tag_ == "VBN" and verb.dep_ == "advcl":
+            return []  # "Asked about the talks, …": the one asked is not the one asking
         if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head != verb:
             # "... and warned", "..., adding that", "went on to say": the governing verb's subject.
             verb = verb.head
             continue
-        if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.pos_ in ("VERB", "AUX"):
+        if (verb.dep_ == "pcomp" and verb.head.dep_ == "prep"
+                and verb.head.head.pos_ in ("VERB", "AUX")):
             # "... in saying that": the subject of the verb the preposition modifies.
             verb = verb.head.head
             continue
         if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("PROPN", "NOUN", "PRON"):
-            if verb.dep_ == "relcl" or verb.tag_ in ("VBD", "VBZ", "VBP"):
+            if (verb.dep_ == "relcl" or verb.tag_ in ("VBD", "VBZ", "VBP")
+                    or (verb.head.pos_ == "PROPN" and verb.head.i == verb.i - 1)):
                 # Misparsed "Trump called ..." (acl) and "officials who said" (relcl).
                 return _source_phrase(verb.head, stop=verb)
         break
     return _governing_subject(cue)
 
 
-def _governing_subject(cue) -> list:
+def _governing_subject(cue, quote_of_token=None) -> list:
     """For a participle or infinitive without a subject ("issued a statement calling …",
-    "avoids condemning …"), the subject of the nearest verb above it, if it comes first."""
+    "avoids condemning …"), the subject of the nearest verb above it, if it comes first.
+
+    With ``quote_of_token``, verbs and subjects inside quotations are passed over (the
+    parser sometimes hangs "…," Sanders said, suggesting … on a quoted verb).
+    """
+    def quoted(token) -> bool:
+        return quote_of_token is not None and quote_of_token[token.i] is not None
+
     for _, ancestor in _with_heads(cue):
-        if ancestor.pos_ not in ("VERB", "AUX"):
+        if quoted(ancestor):
             continue
-        subjects = [c for c in ancestor.children if c.dep_ in ("nsubj", "csubj") and c.i < cue.i]
-        if subjects:
-            return _source_phrase(subjects[0])
+        if ancestor.pos_ in ("VERB", "AUX"):
+            subjects = [c for c in ancestor.children
+                        if c.dep_ in ("nsubj", "csubj") and c.i < cue.i and not quoted(c)]
+            if subjects:
+                return _source_phrase(min(subjects, key=lambda c: abs(c.i - ancestor.i)))
         if ancestor.dep_ == "ccomp":
             break  # beyond this the clause belongs to another speaker
     return []
 
 
 def _adjacent_name(cue, quote_of_token) -> list:
-    """The noun phrase right after ("said Jane Doe") or right before ("Jane Doe said") the cue."""
+    """The noun phrase right after ("said Jane Doe") or right before ("Jane Doe, an
+    adviser, said") the cue."""
     doc = cue.doc
-    for i in (cue.i + 1, cue.i - 1):
-        if not 0 <= i < len(doc) or quote_of_token[i] is not None:
+    after, before = cue.i + 1, cue.i - 1
+    # Over punctuation and the cue's auxiliaries: "Jane Doe is once again questioning".
+    while before > cue.sent.start and quote_of_token[before] is None and (
+            doc[before].is_punct or (doc[before].head == cue
+                                     and doc[before].dep_ in ("aux", "auxpass", "neg", "advmod"))):
+        before -= 1
+    for i in (after, before):
+        if not cue.sent.start <= i < cue.sent.end or quote_of_token[i] is not None:
             continue
         token = doc[i]
         if token.pos_ not in ("PROPN", "NOUN", "PRON") or token.ent_type_ in ("DATE", "TIME"):
@@ -495,10 +559,18 @@ def _adjacent_name(cue, quote_of_token) -> list:
                for d, a in _with_heads(token)):
             continue  # the cue's object, not its speaker
         head = token
-        while (head.head != head and head.head.pos_ in ("PROPN", "NOUN")
-               and quote_of_token[head.head.i] is None and abs(head.head.i - i) <= 4):
+        # Up from "Atlantic" in "Jane Doe, a writer for The Atlantic," to "Doe".
+        while (head.head != head
+               and head.dep_ in ("compound", "flat", "appos", "pobj", "prep", "poss")
+               and head.head.i < head.i and quote_of_token[head.head.i] is None):
             head = head.head
-        return _source_phrase(head, stop=cue)
+        if head.pos_ in ("PROPN", "NOUN", "PRON"):
+            phrase = _source_phrase(head, stop=cue)
+            # A misparse can leave the first word of a name outside its phrase ("Tulsa").
+            while (phrase and phrase[0].i > 0 and quote_of_token[phrase[0].i - 1] is None
+                   and (doc[phrase[0].i - 1].pos_ == "PROPN" or doc[phrase[0].i - 1].is_title)):
+                phrase.insert(0, doc[phrase[0].i - 1])
+            return phrase
     return []
 
 
@@ -555,22 +627,32 @@ def _adjacent_quotes(cue, doc, quotes, quote_of_token, source) -> list[int]:
                  if c.dep_ in ("aux", "auxpass", "neg", "advmod", "npadvmod", "prt", "dative",
                                "punct", "cc"))
     frame.update(t.i for c in cue.children if c.dep_ in ("npadvmod", "dative") for t in c.subtree)
+    if cue.lemma_.lower() in ADDRESSEE_VERBS:
+        # "told reporters: …": the object of these verbs is who was spoken to.
+        frame.update(t.i for c in cue.children if c.dep_ == "dobj" for t in c.subtree)
     frame.update(t.i for c in cue.children if c.dep_ == "prep" and _is_time_or_audience(c)
                  for t in c.subtree)
 
     picked: list[int] = []
-    before = _quote_beside(cue, doc, quote_of_token, frame, step=-1)
-    after = _quote_beside(cue, doc, quote_of_token, frame, step=+1)
+    before = _quote_beside(cue, doc, quote_of_token, frame, step=-1, cross_sentence=False)
+    if (before is not None and _ends_sentence(doc.text, quotes[before])
+            and any(c.dep_ == "ccomp" and c.i > cue.i for c in cue.children)):
+        before = None  # '… escapades." The agency said North Korea had …': another sentence
+    # Past the end of the cue's sentence only to continue a quotation ("…,” he said. “…”).
+    after = _quote_beside(cue, doc, quote_of_token, frame, step=+1,
+                          cross_sentence=before is not None)
     if before is not None:
         picked.append(before)
     if after is not None:
         picked.append(after)
     if not picked:
         return []
-    # A quote going on after the attribution sentence ("…,” he said. “…”) or after "said:".
-    last = picked[-1]
-    follow = _continuing_quotes(doc, quotes, last, colon=after is not None and before is None)
-    return picked + follow
+    return picked + _continuing_quotes(doc, quotes, picked[-1])
+
+
+def _ends_sentence(text: str, quote: tuple[int, int]) -> bool:
+    """Whether the quotation ends with a full stop inside its closing mark (“… war.”)."""
+    return text[quote[0]:quote[1]].rstrip("\"”’»'").endswith(".")
 
 
 def _is_time_or_audience(prep) -> bool:
@@ -581,7 +663,8 @@ def _is_time_or_audience(prep) -> bool:
     return obj.ent_type_ in ("DATE", "TIME") or prep.lower_ in ("to", "in", "on", "at", "during")
 
 
-def _quote_beside(cue, doc, quote_of_token, frame: set, step: int) -> Optional[int]:
+def _quote_beside(cue, doc, quote_of_token, frame: set, step: int,
+                  cross_sentence: bool) -> Optional[int]:
     """The quotation reached from the cue walking over attribution words only."""
     i = cue.i + step
     while 0 <= i < len(doc):
@@ -594,6 +677,8 @@ def _quote_beside(cue, doc, quote_of_token, frame: set, step: int) -> Optional[i
                 return None
             i += step
             continue
+        if token.text in (".", "!", "?") and not cross_sentence:
+            return None  # the quotation belongs to another sentence
         if i in frame or token.is_punct:
             i += step
             continue
@@ -605,28 +690,32 @@ def _ends_with_colon(doc, cue, newline_index: int) -> bool:
     return doc[cue.i:newline_index].text.rstrip().endswith(":")
 
 
-def _continuing_quotes(doc, quotes, last: int, colon: bool) -> list[int]:
-    """Quotations right after ``last`` in its paragraph whose sentences have no cue of their own."""
+def _continuing_quotes(doc, quotes, last: int) -> list[int]:
+    """Quotations that go on from quotation ``last``: the next ones in its paragraph with
+    nothing but punctuation between and no cue of their own, or, when it was left open at
+    the end of its paragraph, the quotation that opens the next paragraph."""
     following = []
     current = last
     text = doc.text
     while current + 1 < len(quotes):
-        gap = text[quotes[current][1]:quotes[current + 1][0]]
-        if "\n" in gap and not colon:
-            break
-        if "\n" in gap and not gap.strip() == "":
-            break
-        if not _attribution_free(gap):
-            break
         nxt = quotes[current + 1]
+        gap = text[quotes[current][1]:nxt[0]]
+        if "\n" in gap:
+            if gap.strip() or _is_closed(text, quotes[current]):
+                break
+        elif not _attribution_free(gap):
+            break
         span = doc.char_span(nxt[0], nxt[1], alignment_mode="expand")
         if span is None or _sentence_has_cue(span, nxt):
             break
         following.append(current + 1)
         current += 1
-        if "\n" in gap:
-            break
     return following
+
+
+def _is_closed(text: str, quote: tuple[int, int]) -> bool:
+    """Whether a quotation ends with its closing mark (not cut at the paragraph end)."""
+    return text[quote[1] - 1] in "\"”’»'"
 
 
 def _attribution_free(gap: str) -> bool:
@@ -644,12 +733,23 @@ def _sentence_has_cue(span, quote: tuple[int, int]) -> bool:
 
 def _clause_content(cue) -> Optional[list]:
     """The complement clause of the cue: "said [that the talks will continue]"."""
-    for child in cue.children:
+    # A clause after the cue first: in "Claiming X, Trump told Fox that Y" the parser
+    # may hang both on the cue.
+    for child in sorted(cue.children, key=lambda c: c.i < cue.i):
         if child.dep_ == "ccomp":
-            tokens = _trim(child.subtree)
+            tokens = _trim(_same_paragraph(cue, child.subtree))
             if _has_words(tokens):
                 return tokens
     return None
+
+
+def _same_paragraph(cue, tokens) -> list:
+    """The tokens in the cue's paragraph (the parser sometimes joins two paragraphs)."""
+    text = cue.doc.text
+    start = text.rfind("\n", 0, cue.idx) + 1
+    end = text.find("\n", cue.idx)
+    end = len(text) if end < 0 else end
+    return [t for t in tokens if start <= t.idx < end]
 
 
 def _infinitive_content(cue) -> Optional[list]:
@@ -657,7 +757,7 @@ def _infinitive_content(cue) -> Optional[list]:
         if child.dep_ == "xcomp" and child.i > cue.i:
             objects = [c for c in cue.children if c.dep_ in ("dobj", "dative") and c.i < child.i]
             start = min([child.left_edge.i] + [o.left_edge.i for o in objects])
-            tokens = _trim(cue.doc[start:child.right_edge.i + 1])
+            tokens = _trim(_same_paragraph(cue, cue.doc[start:child.right_edge.i + 1]))
             if _has_words(tokens):
                 return tokens
     return None
@@ -669,9 +769,11 @@ def _prepositional_content(cue, lemma: str) -> Optional[list]:
         return None
     for child in cue.children:
         if child.dep_ == "prep" and child.lower_ in preps and child.i > cue.i:
-            objects = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+            objects = [c for c in child.children if c.dep_ in ("pobj", "pcomp")
+                       and c.ent_type_ not in ("DATE", "TIME")]
             if objects:
-                tokens = _trim(cue.doc[objects[0].left_edge.i:child.right_edge.i + 1])
+                phrase = cue.doc[objects[0].left_edge.i:child.right_edge.i + 1]
+                tokens = _trim(_same_paragraph(cue, phrase))
                 if _has_words(tokens) or len(tokens) >= 1 and tokens[0].pos_ == "PROPN":
                     return tokens
     return None
@@ -679,41 +781,67 @@ def _prepositional_content(cue, lemma: str) -> Optional[list]:
 
 def _object_content(cue) -> Optional[list]:
     """The object, with what the cue says about it: "called [Zelensky a “dictator”]"."""
+    objects = [c for c in cue.children if c.dep_ == "dobj" and c.i > cue.i and c.pos_ != "PRON"]
+    if not objects:
+        # "called Zelensky a dictator" is often parsed as two predicate complements.
+        objects = [c for c in cue.children if c.dep_ == "oprd" and c.i > cue.i][:1]
+    for child in objects:
+        end = child.right_edge.i
+        for complement in cue.children:
+            if complement.i > child.i and (complement.dep_ in ("oprd", "xcomp", "ccomp") or (
+                    complement.dep_ == "prep" and complement.lower_ in ("as", "of", "to", "for"))):
+                end = max(end, complement.right_edge.i)
+        tokens = _trim(_same_paragraph(cue, cue.doc[child.left_edge.i:end + 1]))
+        if tokens:
+            return tokens
+    return None
+
+
+def _passive_subject_content(cue) -> Optional[list]:
+    """ "The plan was rejected by Kyiv": with an agent, the passive subject is the content."""
+    if not any(c.dep_ == "agent" for c in cue.children):
+        return None
     for child in cue.children:
-        if child.dep_ == "dobj" and child.i > cue.i and child.pos_ != "PRON":
-            end = child.right_edge.i
-            for complement in cue.children:
-                if complement.i > child.i and (complement.dep_ in ("oprd", "xcomp", "ccomp") or (
-                        complement.dep_ == "prep" and complement.lower_ in ("as", "of", "to", "for"))):
-                    end = max(end, complement.right_edge.i)
-            tokens = _trim(cue.doc[child.left_edge.i:end + 1])
+        if child.dep_ == "nsubjpass" and child.pos_ != "PRON":
+            tokens = _trim(_same_paragraph(cue, child.subtree))
             if tokens:
                 return tokens
     return None
 
 
 def _paratactic_content(cue, source: list) -> Optional[list[tuple[int, int]]]:
-    """ "The talks will continue, Peskov said": the cue hangs off the reported clause."""
+    """ "The talks, Peskov said, will continue": the cue is a parenthetical inside the
+    reported clause, whose words on either side are the content."""
     head = cue.head
-    if cue.lemma_.lower() not in PARENTHETICAL_VERBS:
+    if cue.lemma_.lower() not in PARENTHETICAL_VERBS or head == cue:
         return None
-    if cue.dep_ not in ("parataxis", "ccomp", "advcl", "conj") or head == cue or head.i > cue.i:
+    if cue.dep_ not in ("parataxis", "ccomp", "advcl", "conj"):
         return None
-    if not source or source[0].i < head.i:
+    parenthetical = {t.i for t in cue.subtree}
+    if not source or any(t.i not in parenthetical for t in source):
         return None
-    left = cue.left_edge.i
+    # The parenthetical itself: the source, the cue and what directly follows the cue
+    # ("said then", "said on Friday"); words before the source belong to the content.
+    left, right = min(source[0].i, cue.i), max(source[-1].i, cue.i)
+    while (right + 1 < len(cue.doc) and right + 1 in parenthetical
+           and not cue.doc[right + 1].is_punct):
+        right += 1
     if left == 0 or cue.doc[left - 1].text not in (",", "—", "–", "-"):
         return None
-    attribution = set(t.i for t in cue.subtree)
-    clause = [t for t in head.subtree if t.i not in attribution and t.i < cue.left_edge.i]
-    tokens = _trim(clause)
-    if not _has_words(tokens) or tokens[-1].i + 3 < cue.left_edge.i:
+    clause = [t for t in head.subtree if not left <= t.i <= right]
+    before = _trim([t for t in clause if t.i < left])
+    after = _trim([t for t in clause if t.i > right])
+    if not _has_words(before + after):
         return None
-    return [_extent(tokens)]
+    return [_extent(part) for part in (before, after) if part]
 
 
 def _indirect_kind(tokens: list, quote_of_token) -> str:
-    return "partial" if any(quote_of_token[t.i] is not None for t in tokens) else "indirect"
+    """``direct`` if the content is all quotation, ``partial`` if some of it is."""
+    quoted = [quote_of_token[t.i] is not None for t in tokens if not t.is_space]
+    if quoted and all(quoted):
+        return "direct"
+    return "partial" if any(quoted) else "indirect"
 
 
 # ---- partial quotes (scare quotes)
@@ -734,33 +862,26 @@ def _partial_quotes(doc, quotes, quote_of_token, used_quotes: set, drafts: list,
         if not words or len(words) > PARTIAL_MAX_WORDS:
             continue
         sentence = sentence_of_token[span[0].i]
-        cue, source = _scare_quote_speaker(span, quote_of_token, drafts, sentence)
+        cue, source, how = _scare_quote_speaker(span, quote_of_token)
         cue_span = (cue.idx, cue.idx + len(cue.text)) if cue is not None else None
-        found.append(_Draft([(start, end)], "partial", "scare_quote", 0.4, cue_span, source,
-                            sentence))
+        found.append(_Draft([(start, end)], "partial", f"scare_quote_{how}", 0.4, cue_span,
+                            source, sentence))
     return found
 
 
-def _scare_quote_speaker(span, quote_of_token, drafts: list, sentence: int):
-    """(cue token or None, source tokens) for a quoted phrase.
-
-    The subject of a reporting verb the phrase depends on or that shares its sentence;
-    failing that, the source of the attribution just before it (an article paraphrasing
-    one speaker keeps quoting their words); failing that, the subject of its verb.
-    """
+def _scare_quote_speaker(span, quote_of_token):
+    """(cue token or None, source tokens, how) for a quoted phrase: the subject of a
+    reporting verb the phrase depends on or that shares its sentence."""
     ancestors = [span.root, *span.root.ancestors]
     cues = [t for t in ancestors if _is_cue(t) and quote_of_token[t.i] is None]
     cues += [t for t in span.sent if _is_cue(t) and quote_of_token[t.i] is None and t not in cues]
     for cue in cues:
         source = _source_tokens(cue, quote_of_token)
         if source:
-            return cue, source
-    earlier = [d for d in drafts if d.source_tokens and sentence - 2 <= d.sentence <= sentence
-               and d.fragments[0][0] < span.start_char]
-    if earlier:
-        return None, max(earlier, key=lambda d: d.fragments[0][0]).source_tokens
-    verb = next((t for t in ancestors if t.pos_ in ("VERB", "AUX")), None)
-    return None, (_source_tokens(verb, quote_of_token) if verb is not None else [])
+            return cue, source, "cue"
+    # No reporting verb: who used the words is unknown (the subject of the sentence or the
+    # last speaker is wrong about as often as right).
+    return None, [], "uncued"
 
 
 # ---- quote followed by a dash and a name; headline "Name: words"
@@ -793,22 +914,53 @@ def _dash_attributions(doc, quotes, used_quotes: set, sentence_of_token) -> list
     return found
 
 
-def _headline_attributions(doc, quote_of_token, sentence_of_token) -> list[_Draft]:
-    """A line opening with a short name and a colon ("Caddell: Voters are worried")."""
+GLUED_CUE_RE = re.compile(
+    r"[ \t]*,?[ \t]*(said|says|added|adds|asked|asks|wrote|writes|told|insisted|warned)[ \t]+"
+    r"((?:he|she|they)\b|[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,3})")
+
+
+def _glued_attributions(doc, quotes, used_quotes: set, sentence_of_token) -> list[_Draft]:
+    """ “…”said Lavrov: the tokenizer glued the closing mark to the cue, so the parse
+    cannot see the attribution; read it off the characters after the quotation."""
+    found = []
+    text = doc.text
+    for index, (start, end) in enumerate(quotes):
+        match = None if index in used_quotes else GLUED_CUE_RE.match(text, end)
+        if match is None:
+            continue
+        source = doc.char_span(match.start(2), match.end(2), alignment_mode="expand")
+        if source is None:
+            continue
+        used_quotes.add(index)
+        found.append(_Draft([(start, end)], "direct", "direct_quote_glued", 0.7,
+                            (match.start(1), match.end(1)), _trim(source),
+                            sentence_of_token[source[0].i]))
+    return found
+
+
+def _headline_attributions(doc, quotes, quote_of_token, sentence_of_token) -> list[_Draft]:
+    """A line opening with a short name and a colon: a headline ("Caddell: Voters are
+    worried") or a transcript turn ("PENCE: Well, look, …"), quoted or not."""
     found = []
     for token in doc:
-        if token.text != ":" or quote_of_token[token.i] is not None:
+        if token.text != ":":
             continue
         line_start = token.i
         while line_start > 0 and "\n" not in doc[line_start - 1].text:
             line_start -= 1
-        name = _trim(doc[line_start:token.i])
-        if not name or len(name) > 4 or not all(t.pos_ == "PROPN" for t in name):
+        inside = quote_of_token[token.i]
+        if inside is not None and quotes[inside][0] != doc[line_start].idx:
+            continue  # a colon inside a quotation, unless the quoted line is a transcript turn
+        name = [t for t in _trim(doc[line_start:token.i]) if not _is_quote_mark(t)]
+        if not name or len(name) > 4 or not all(t.pos_ == "PROPN" or t.text.isupper()
+                                                for t in name):
             continue
         line_end = token.i + 1
         while line_end < len(doc) and "\n" not in doc[line_end].text:
             line_end += 1
         content = _trim(doc[token.i + 1:line_end])
+        while content and _is_quote_mark(content[-1]):
+            content.pop()  # the closing mark of a quoted transcript line
         if sum(1 for t in content if t.is_alpha) < 3:
             continue
         found.append(_Draft([_extent(content)], _indirect_kind(content, quote_of_token),
@@ -827,10 +979,31 @@ def _without_duplicates(drafts: list[_Draft]) -> list[_Draft]:
     return sorted(best.values(), key=lambda d: d.fragments[0][0])
 
 
+def _outermost(drafts: list[_Draft]) -> list[_Draft]:
+    """Drop attributions reported inside another one's content.
+
+    In "Lavrov said Kyiv insists it will not cede land" the outer content already holds
+    Kyiv's stance, as reported by Lavrov; PARC-style annotation (PolNeAR) keeps the outer
+    attribution only.
+    """
+    kept = []
+    for draft in drafts:
+        cue = draft.cue_span
+        # A scare quote is too short to report anything inside it.
+        nested = cue is not None and any(
+            other is not draft and not other.rule.startswith("scare_quote")
+            and any(start <= cue[0] < end for start, end in other.fragments)
+            for other in drafts)
+        if not nested:
+            kept.append(draft)
+    return kept
+
+
 # --------------------------------------------------------------------------- speakers
 
 
-def _finish(doc, drafts: list[_Draft], sentences, actor_spans) -> list[QuoteLike]:
+def _finish(doc, drafts: list[_Draft], actor_spans) -> list[QuoteLike]:
+    """Resolve speakers in text order (so pronouns can refer to earlier speakers)."""
     text = doc.text
     results: list[QuoteLike] = []
     named_speakers: list[tuple[int, int, str]] = []  # (start, end, group) of resolved speakers
@@ -838,14 +1011,13 @@ def _finish(doc, drafts: list[_Draft], sentences, actor_spans) -> list[QuoteLike
         source_span = _extent(draft.source_tokens) if draft.source_tokens else None
         speaker_span = None
         if draft.source_tokens:
-            speaker_span = _resolve_speaker(doc, draft.source_tokens, named_speakers, sentences)
+            speaker_span = _resolve_speaker(doc, draft.source_tokens, named_speakers)
         if speaker_span is not None:
             named_speakers.append((*speaker_span, _speaker_group(doc, speaker_span)))
         fragments = tuple(sorted(draft.fragments))
-        start, end = fragments[0][0], fragments[-1][1]
+        start, end = fragments[0][0], max(e for _, e in fragments)
         content = " ".join(text[s:e] for s, e in fragments)
-        actor = (_actor_for(speaker_span, actor_spans) or _actor_for(source_span, actor_spans)
-                 if speaker_span or source_span else None)
+        actor = _actor_for(speaker_span, actor_spans)
         cue_span = draft.cue_span
         results.append(QuoteLike(
             text=content, start=start, end=end, fragments=fragments, kind=draft.kind,
@@ -858,46 +1030,63 @@ def _finish(doc, drafts: list[_Draft], sentences, actor_spans) -> list[QuoteLike
     return results
 
 
-def _resolve_speaker(doc, source: list, named_speakers, sentences) -> Optional[tuple[int, int]]:
+def _resolve_speaker(doc, source: list, named_speakers) -> Optional[tuple[int, int]]:
     """The named speaker a source stands for: the name inside it, or a pronoun's antecedent."""
     if len(source) == 1 and source[0].lower_ in PERSONAL_PRONOUNS:
         return _antecedent(doc, source[0], PERSONAL_PRONOUNS[source[0].lower_], named_speakers)
     if len(source) == 1 and source[0].lower_ in RELATIVE_PRONOUNS:
         head = source[0].head
         if head.dep_ == "relcl" and head.head.i < source[0].i:
-            return _extent(_source_phrase(head.head, stop=head))
+            antecedent = _source_phrase(head.head, stop=head)
+            return _extent(antecedent) if antecedent else None
         return None
+    # The name inside "longtime pollster Pat Caddell", but not "European" in "European leaders".
+    head = next((t for t in source if not source[0].i <= t.head.i <= source[-1].i or t.head == t),
+                source[-1])
     for ent in doc.ents:
-        if ent.label_ in SPEAKER_LABELS and source[0].i <= ent.start and ent.end <= source[-1].i + 1:
+        if (ent.label_ in SPEAKER_LABELS and source[0].i <= ent.start
+                and ent.end <= source[-1].i + 1 and ent.start <= head.i < ent.end):
             return ent.start_char, ent.end_char
     return _extent(source)
 
 
 def _speaker_group(doc, span: tuple[int, int]) -> str:
+    """The pronoun class that can refer back to a speaker span."""
     chunk = doc.char_span(span[0], span[1], alignment_mode="expand")
-    if chunk is not None and any(t.ent_type_ == "PERSON" for t in chunk):
+    if chunk is None:
+        return "THING"
+    if any(t.ent_type_ == "PERSON" for t in chunk):
         return "PERSON"
-    return "GROUP"
+    return "PLURAL" if _is_plural(chunk.root) else "THING"
+
+
+def _is_plural(head) -> bool:
+    return head.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in head.children)
 
 
 def _antecedent(doc, pronoun, group: str, named_speakers) -> Optional[tuple[int, int]]:
-    """Most recent compatible speaker or entity before the pronoun within a few sentences."""
+    """The most recent compatible speaker, entity or subject before the pronoun, at most
+    a few sentences back."""
     sent_starts = [s.start for s in doc.sents]
     current = max(i for i, s in enumerate(sent_starts) if s <= pronoun.i)
-    window_start = doc[sent_starts[max(0, current - PRONOUN_WINDOW)]].idx
-    labels = PERSON_LABELS if group == "PERSON" else GROUP_LABELS
+    first_token = sent_starts[max(0, current - PRONOUN_WINDOW)]
+    window_start = doc[first_token].idx
+    labels = ANTECEDENT_LABELS[group]
+    # An entity used as a modifier ("the American delegation", "Kremlin aides") is not one.
     candidates = [(e.start_char, e.end_char) for e in doc.ents
-                  if e.label_ in labels and window_start <= e.start_char and e.end <= pronoun.i]
+                  if e.label_ in labels and window_start <= e.start_char and e.end <= pronoun.i
+                  and e.root.dep_ not in ("amod", "compound", "nmod")]
     candidates += [(s, e) for s, e, g in named_speakers
                    if g == group and window_start <= s and e <= pronoun.idx]
-    if group == "GROUP":
-        # "the Kremlin said ... it": a subject noun phrase earlier in the window.
-        candidates += [_extent(_source_phrase(t)) for t in doc[:pronoun.i]
-                       if t.dep_ == "nsubj" and t.pos_ == "PROPN" and t.idx >= window_start
-                       and t.ent_type_ not in ("PERSON",)]
+    if group != "PERSON":
+        # "The Kremlin said … it", "Ukrainian officials … they": an earlier subject phrase.
+        subjects = [_source_phrase(t) for t in doc[first_token:pronoun.i]
+                    if t.dep_ == "nsubj" and t.pos_ in ("PROPN", "NOUN")
+                    and t.ent_type_ != "PERSON" and _is_plural(t) == (group == "PLURAL")]
+        candidates += [_extent(phrase) for phrase in subjects if phrase]
     if not candidates:
         return None
-    return max(candidates, key=lambda span: span[0])
+    return max(candidates, key=lambda span: (span[0], span[1]))
 
 
 def _actor_for(span: Optional[tuple[int, int]], actor_spans) -> Optional[str]:
