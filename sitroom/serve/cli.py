@@ -341,12 +341,20 @@ def show(article_id: str = typer.Argument(..., help="Article id (or a unique pre
 
 
 def _print_records(article: Article) -> None:
+    if article.events:
+        console.print("\n[bold]Events[/]")
+        for event in article.events:
+            who = ", ".join(a.text for a in event.source) or "–"
+            whom = ", ".join(a.text for a in event.target) or "–"
+            console.print(f"  [bold]{event.type}[/] {event.cameo or ''} [dim]{event.modality}, "
+                          f"{escape(who)} → {escape(whom)}, {event.date or 'report date'}, {event.rule}[/]")
+            console.print(Text("    ").append(_event_sentence(event)))
     if article.actors:
         console.print("\n[bold]Actors[/]")
         for actor in article.actors:
             console.print(f"  {escape(actor.name)} [dim]{actor.id} {actor.country or ''} {actor.sector or ''} "
                           f"×{len(actor.mentions)}[/]")
-    for name in ("events", "quotes", "figures", "times"):
+    for name in ("quotes", "figures", "times"):
         records = getattr(article, name)
         if records:
             console.print(f"\n[bold]{name.capitalize()}[/]")
@@ -357,6 +365,146 @@ def _print_records(article: Article) -> None:
 def _one_line(record: Any) -> str:
     data = record.model_dump(exclude_none=True, exclude={"id", "start", "end", "sentence"})
     return ", ".join(f"{k}={v}" for k, v in data.items() if v not in ([], "", None))[:240]
+
+
+def _page_note(total: int, shown: int, offset: int) -> None:
+    if total > shown:
+        console.print(f"[dim]{shown} of {total} (--offset {offset + shown} for more)[/]")
+
+
+@app.command()
+def events(db: str = DbOption,
+           actor: Optional[str] = typer.Option(None, help="Actor id (e.g. RUS.PUTIN, RUSMIL, UKR) as source or "
+                                                          "target."),
+           role: str = typer.Option("any", help="With --actor: source, target or any."),
+           event_type: Optional[str] = typer.Option(None, "--type", help="PLOVER type, e.g. ASSAULT, AGREE."),
+           modality: Optional[str] = typer.Option(None, help="asserted, negated, hypothetical, planned, "
+                                                             "recommended or reported."),
+           since: Optional[str] = typer.Option(None, help="Event date from (2025, 2025-03, 2025-03-11)."),
+           until: Optional[str] = typer.Option(None, help="Event date up to (inclusive prefix)."),
+           sort: str = typer.Option("date", help="date, -date, type, confidence, -confidence, published."),
+           limit: int = typer.Option(50), offset: int = typer.Option(0),
+           as_json: bool = typer.Option(False, "--json", help="One JSON object per event.")) -> None:
+    """Coded events (PLOVER type, CAMEO code, modality) with filters."""
+    from ..store import queries
+    store = _store(db)
+    try:
+        total, rows = queries.events(store, actor=actor, role=role, type=event_type, modality=modality,
+                                     date_from=since, date_to=until, sort=sort, limit=limit, offset=offset)
+    except SitroomError as exc:
+        _fail(exc)
+    if as_json:
+        for row in rows:
+            print(json.dumps({**row["event"].model_dump(mode="json"), "article_id": row["article_id"],
+                              "outlet": row["outlet"], "published": row["published"]}, ensure_ascii=False))
+        return
+    table = Table("date", "type", "modality", "source", "target", "sentence", "outlet", "conf")
+    for row in rows:
+        event = row["event"]
+        table.add_row(event.date or f"({row['published'] or '?'})", f"{event.type} {event.cameo or ''}",
+                      event.modality, escape(", ".join(a.text for a in event.source) or "–"),
+                      escape(", ".join(a.text for a in event.target) or "–"), _event_sentence(event),
+                      escape(row["outlet"] or ""), f"{event.confidence:.2f}")
+    console.print(table)
+    _page_note(total, len(rows), offset)
+
+
+def _event_sentence(event) -> Text:
+    """The event's sentence with its trigger in bold (offsets are relative to the article)."""
+    sentence = Text(" ".join(event.text.split())[:400])
+    if event.trigger:
+        start = event.text.find(event.trigger.text, max(0, event.trigger.start - event.start))
+        if start >= 0:
+            before = len(" ".join(event.text[:start].split())) + (1 if start and event.text[start - 1].isspace()
+                                                                  else 0)
+            sentence.stylize("bold yellow", before, before + len(event.trigger.text))
+    return sentence
+
+
+@app.command()
+def actors(db: str = DbOption, q: Optional[str] = typer.Option(None, help="Part of a name or id."),
+           country: Optional[str] = typer.Option(None, help="ISO 3166 alpha-3, e.g. RUS."),
+           sector: Optional[str] = typer.Option(None, help="GOV, MIL, IGO, MED, ..."),
+           sort: str = typer.Option("mentions", help="mentions, articles or name."),
+           limit: int = typer.Option(50), offset: int = typer.Option(0)) -> None:
+    """Actors with the number of articles and mentions they have."""
+    from ..store import queries
+    store = _store(db)
+    try:
+        total, rows = queries.actors(store, q=q, country=country, sector=sector, sort=sort, limit=limit,
+                                     offset=offset)
+    except SitroomError as exc:
+        _fail(exc)
+    table = Table("id", "name", "country", "sector", "articles", "mentions")
+    for row in rows:
+        table.add_row(escape(row["id"]), escape(row["name"]), row.get("country") or "–", row.get("sector") or "–",
+                      str(row["articles"]), str(row["mentions"]))
+    console.print(table)
+    _page_note(total, len(rows), offset)
+
+
+@app.command()
+def quotes(db: str = DbOption,
+           speaker: Optional[str] = typer.Option(None, help="Actor id, or part of the speaker's name as written."),
+           kind: Optional[str] = typer.Option(None, help="direct, partial or indirect."),
+           q: Optional[str] = typer.Option(None, help="Words in the quote."),
+           limit: int = typer.Option(50), offset: int = typer.Option(0),
+           as_json: bool = typer.Option(False, "--json", help="One JSON object per quote.")) -> None:
+    """Quotes and reported speech with their speakers and sources."""
+    from ..store import queries
+    store = _store(db)
+    total, rows = queries.quotes(store, speaker=speaker, kind=kind, q=q, limit=limit, offset=offset)
+    if as_json:
+        _print_json_records(rows)
+        return
+    for row in rows:
+        quote = row["record"]
+        who = quote.speaker_text or "(unattributed)"
+        actor = f" [dim]{escape(quote.speaker_actor)}[/]" if quote.speaker_actor else ""
+        console.print(f"[bold]{escape(who)}[/]{actor} {escape(quote.cue or '')} [dim]({quote.kind}; "
+                      f"{escape(row['outlet'] or '?')}, {row['published'] or 'undated'}, {row['article_id'][:10]})[/]")
+        console.print(Text("    " + " ".join(quote.text.split())[:500]))
+    _page_note(total, len(rows), offset)
+
+
+def _print_json_records(rows: list[dict]) -> None:
+    for row in rows:
+        print(json.dumps({**row["record"].model_dump(mode="json"), "article_id": row["article_id"],
+                          "outlet": row["outlet"], "published": row["published"]}, ensure_ascii=False))
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.3g}"
+
+
+@app.command()
+def figures(db: str = DbOption,
+            counted: Optional[str] = typer.Option(None, help="A category (casualties, territory, money, weapons, "
+                                                             "duration, rate, people) or words of what is counted."),
+            q: Optional[str] = typer.Option(None, help="Words in the figure's record."),
+            limit: int = typer.Option(50), offset: int = typer.Option(0),
+            as_json: bool = typer.Option(False, "--json", help="One JSON object per figure.")) -> None:
+    """Numeric figures (casualties, territory, money, ...) with who claims them."""
+    from ..store import queries
+    store = _store(db)
+    categories = set(queries.category_counts(store))
+    category = counted if counted in categories else None
+    text_query = q or (counted if counted and category is None else None)
+    total, rows = queries.figures(store, category=category, q=text_query, limit=limit, offset=offset)
+    if as_json:
+        _print_json_records(rows)
+        return
+    table = Table("figure", "value", "unit", "counted", "category", "claimed by", "when", "source")
+    for row in rows:
+        figure = row["record"]
+        value = (f"{_number(figure.low)}–{_number(figure.high)}"
+                 if figure.low is not None and figure.high is not None
+                 else _number(figure.value) if figure.value is not None else "?")
+        table.add_row(escape(figure.text), ("~" if figure.approximate else "") + value, figure.unit or "",
+                      escape(figure.counted or ""), figure.category or "", escape(figure.claimant_text or "–"),
+                      escape(figure.time_ref or ""), escape(f"{row['outlet'] or '?'} {row['published'] or ''}"))
+    console.print(table)
+    _page_note(total, len(rows), offset)
 
 
 @app.command()

@@ -25,17 +25,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..errors import BadParameterError
-from ..models import ArticleActor, Event, Figure, Quote, TimeExpr
+from ..models import PLOVER_QUAD, QUAD_NAMES, ArticleActor, Event, Figure, Quote, TimeExpr
 from . import schema
 from .db import DATE_MAX, Store, to_tsquery_syntax
 
-# PLOVER's four "quad" classes (verbal/material × cooperation/conflict).
+# PLOVER's four "quad" classes (verbal/material × cooperation/conflict), from models.
 QUADS: dict[str, tuple[str, ...]] = {
-    "verbal cooperation": ("AGREE", "CONSULT", "SUPPORT"),
-    "material cooperation": ("CONCEDE", "COOPERATE", "AID", "RETREAT"),
-    "verbal conflict": ("REQUEST", "ACCUSE", "REJECT", "THREATEN"),
-    "material conflict": ("PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT"),
-}
+    name: tuple(t for t, number in PLOVER_QUAD.items() if number == quad_number)
+    for quad_number, name in QUAD_NAMES.items()}
 QUAD_OF = {event_type: quad for quad, types in QUADS.items() for event_type in types}
 EVENT_SORTS = {"date", "-date", "type", "-type", "confidence", "-confidence", "published", "-published"}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})")

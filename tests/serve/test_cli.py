@@ -127,3 +127,22 @@ def test_every_command_has_help_and_a_readme_entry():
         name = command.name or command.callback.__name__
         assert command.callback.__doc__, f"{name} has no help text"
         assert f"sitroom {name}" in readme, f"README does not document `sitroom {name}`"
+
+
+def test_record_listings(demo_db):
+    assert "RUS.PUTIN" in invoke("actors", "--db", demo_db, "--limit", 20)
+    events = [json.loads(line) for line in invoke("events", "--db", demo_db, "--json", "--limit", 500).splitlines()]
+    assert events and {e["type"] for e in events} >= {"AGREE", "ASSAULT"}
+    putin = [json.loads(line) for line in invoke("events", "--db", demo_db, "--actor", "RUS.PUTIN", "--role",
+                                                  "source", "--json").splitlines()]
+    assert putin and all(any(a["actor_id"] == "RUS.PUTIN" for a in e["source"]) for e in putin)
+    negated = invoke("events", "--db", demo_db, "--modality", "negated", "--json").splitlines()
+    assert negated and all(json.loads(line)["modality"] == "negated" for line in negated)
+    lavrov = [json.loads(line) for line in invoke("quotes", "--db", demo_db, "--speaker", "RUS.LAVROV",
+                                                   "--json").splitlines()]
+    assert lavrov and all(q["speaker_actor"] == "RUS.LAVROV" for q in lavrov)
+    casualties = [json.loads(line) for line in invoke("figures", "--db", demo_db, "--counted", "casualties",
+                                                       "--json", "--limit", 100).splitlines()]
+    assert casualties and all(f["category"] == "casualties" for f in casualties)
+    assert any("General Staff" in (f["claimant_text"] or "") for f in casualties)
+    invoke("events", "--db", demo_db, "--sort", "sideways", code=2)
