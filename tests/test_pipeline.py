@@ -17,13 +17,18 @@ GERMAN = ("Die Verhandlungen über einen Waffenstillstand in der Ukraine wurden 
 
 
 def test_stage_order_is_checked():
-    @stage(requires=("article.events",), assigns=("article.summary",))
-    def needs_events(article, ctx):
+    @stage(requires=("article.summary",), assigns=("article.digest",))
+    def needs_summary(article, ctx):
+        return article
+
+    @stage(requires=("article.text",), assigns=("article.summary",))
+    def summarise(article, ctx):
         return article
 
     check_stages(STAGES)
-    with pytest.raises(RuntimeError, match="needs_events.*article.events"):
-        check_stages(STAGES + (needs_events,))
+    check_stages(STAGES + (summarise, needs_summary))
+    with pytest.raises(RuntimeError, match="needs_summary.*article.summary"):
+        check_stages(STAGES + (needs_summary, summarise))
 
 
 def test_every_stage_declares_a_docstring_and_what_it_assigns():

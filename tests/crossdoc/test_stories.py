@@ -1,0 +1,130 @@
+"""Story clustering on hand-written war and peace-talk reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitroom.crossdoc import Story, StoryIndex, StoryInput
+
+GENEVA = [
+    StoryInput(id="geneva-reuters", outlet="Reuters", published=date(2025, 11, 23),
+               actors=frozenset({"USA.RUBIO", "UKR.YERMAK"}), event_types=frozenset({"CONSULT"}),
+               title="US and Ukrainian delegations meet in Geneva on peace plan",
+               text="American and Ukrainian negotiators met in Geneva on Sunday to revise the 28-point "
+                    "peace plan. Secretary of State Marco Rubio called the Geneva talks productive."),
+    StoryInput(id="geneva-ap", outlet="AP", published=date(2025, 11, 23),
+               actors=frozenset({"USA.RUBIO", "UKR.YERMAK"}), event_types=frozenset({"CONSULT"}),
+               title="Rubio hails progress at Geneva talks on Ukraine peace plan",
+               text="Rubio said the Geneva talks with the Ukrainian delegation led by Andriy Yermak made "
+                    "progress on the peace plan, and the 28-point draft would be revised."),
+    StoryInput(id="geneva-bbc", outlet="BBC", published=date(2025, 11, 24),
+               actors=frozenset({"UKR.YERMAK"}), event_types=frozenset({"CONSULT", "AGREE"}),
+               title="Geneva talks produce updated peace framework",
+               text="After the Geneva talks, Yermak said the delegations agreed an updated peace framework "
+                    "replacing the 28-point plan."),
+]
+STRIKES = [
+    StoryInput(id="odesa-strike", outlet="Kyiv Independent", published=date(2025, 11, 10),
+               actors=frozenset({"RUSMIL"}), event_types=frozenset({"ASSAULT"}),
+               title="Russian drones hit Odesa port and energy facilities",
+               text="Russian drones struck the port of Odesa overnight, damaging energy facilities and "
+                    "grain warehouses; regional officials said two dock workers were wounded."),
+    StoryInput(id="odesa-strike-2", outlet="Ukrainska Pravda", published=date(2025, 11, 10),
+               actors=frozenset({"RUSMIL"}), event_types=frozenset({"ASSAULT"}),
+               title="Drone attack on Odesa port wounds dock workers",
+               text="A Russian drone attack on the Odesa port damaged grain warehouses and energy "
+                    "facilities and wounded two dock workers, the regional governor said."),
+]
+
+
+def partition(index: StoryIndex) -> frozenset[frozenset[str]]:
+    return frozenset(frozenset(story.articles) for story in index.stories())
+
+
+def test_same_talks_reported_by_several_outlets_form_one_story():
+    index = StoryIndex()
+    index.add_batch(GENEVA + STRIKES)
+    assert partition(index) == {frozenset(a.id for a in GENEVA), frozenset(a.id for a in STRIKES)}
+
+
+def test_story_describes_itself():
+    index = StoryIndex()
+    index.add_batch(GENEVA + STRIKES)
+    talks = next(s for s in index.stories() if "geneva-ap" in s.articles)
+    assert isinstance(talks, Story)
+    assert talks.outlets == ["AP", "BBC", "Reuters"]
+    assert (talks.first_date, talks.last_date) == (date(2025, 11, 23), date(2025, 11, 24))
+    assert talks.key_actors[0] == "UKR.YERMAK"
+    assert "geneva" in talks.key_terms
+    assert talks.label.startswith("UKR.YERMAK, USA.RUBIO — ")
+    assert talks.articles[0] in {"geneva-ap", "geneva-reuters"}
+
+
+def test_incremental_add_joins_existing_story():
+    index = StoryIndex()
+    index.add_batch(GENEVA[:2] + STRIKES)
+    story = index.story_id("geneva-ap")
+    assert index.add(GENEVA[2]) == story
+    assert index.add(GENEVA[2]) == story  # re-adding the same article changes nothing
+    assert len(index) == 5
+
+
+def test_distant_dates_weaken_the_link():
+    index = StoryIndex()
+    index.add(STRIKES[0])
+    story = index.story_id("odesa-strike")
+    same_day = index.similarity(STRIKES[1], story)
+    month_later = StoryInput(**{**STRIKES[1].__dict__, "id": "later", "published": date(2025, 12, 15)})
+    assert index.similarity(month_later, story) < same_day
+
+
+def test_threshold_is_tunable():
+    strict = StoryIndex(threshold=0.99)
+    strict.add_batch(GENEVA)
+    assert len(strict.stories()) == 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(GENEVA + STRIKES))
+def test_stories_do_not_depend_on_input_order(articles):
+    reference = StoryIndex()
+    reference.add_batch(GENEVA + STRIKES)
+    shuffled = StoryIndex()
+    assignment = shuffled.add_batch(articles)
+    assert assignment == reference.assignments()
+    assert [s.model_dump() for s in shuffled.stories()] == [s.model_dump() for s in reference.stories()]
+
+
+WORDS = ["ceasefire", "drone", "geneva", "sanctions", "refinery", "kharkiv", "envoy", "prisoner", "grain", "port",
+         "missile", "talks", "frontline", "energy", "summit"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=3, max_size=12), min_size=2, max_size=12),
+       st.randoms(use_true_random=False))
+def test_random_batches_cluster_the_same_in_any_order(texts, rng):
+    articles = [StoryInput(id=f"a{i}", text=" ".join(words), published=date(2025, 11, 1 + i % 5))
+                for i, words in enumerate(texts)]
+    shuffled = list(articles)
+    rng.shuffle(shuffled)
+    first, second = StoryIndex(), StoryIndex()
+    first.add_batch(articles)
+    second.add_batch(shuffled)
+    assert first.assignments() == second.assignments()
+    stories = first.stories()
+    assert sorted(a for s in stories for a in s.articles) == sorted(a.id for a in articles)
+    assert {s.id: set(s.articles) for s in stories} == \
+        {story: {a for a, s in first.assignments().items() if s == story} for story in set(first.assignments().values())}
+
+
+def test_batches_in_sequence_keep_every_article_in_exactly_one_story():
+    index = StoryIndex()
+    index.add_batch(STRIKES)
+    index.add_batch(GENEVA[:1])
+    index.add_batch(GENEVA[1:])
+    assignments = index.assignments()
+    assert sorted(assignments) == sorted(a.id for a in STRIKES + GENEVA)
+    assert assignments["geneva-bbc"] == assignments["geneva-reuters"] != assignments["odesa-strike"]
