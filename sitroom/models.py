@@ -307,6 +307,87 @@ def record_id(article_id_: str, kind: str, start: int, end: int, extra: str = ""
     return f"{kind[0]}{hashlib.sha1(raw.encode()).hexdigest()[:12]}"
 
 
+# --------------------------------------------------------------------------- across articles
+
+
+class Evidence(Record):
+    """Where a cross-document statement comes from: one article, one record, its sentence."""
+
+    article_id: str
+    outlet: Optional[str] = None
+    published: Optional[date] = None
+    url: Optional[str] = None
+    record_id: Optional[str] = None
+    text: str = Field("", description="the sentence or quote the statement rests on")
+
+
+class Story(Record):
+    """A group of articles about the same unfolding news story."""
+
+    id: str = Field(description="derived from the article that started the story")
+    label: str = Field(description="key actors, then the story's most distinctive terms")
+    key_actors: list[str] = Field(default_factory=list)
+    key_terms: list[str] = Field(default_factory=list)
+    articles: list[str] = Field(default_factory=list, description="article ids, earliest first")
+    outlets: list[str] = Field(default_factory=list)
+    first_date: Optional[date] = None
+    last_date: Optional[date] = None
+
+
+class MergedEvent(Record):
+    """One real-world event, merged from the mentions of it across documents."""
+
+    id: str = Field(description="derived from the smallest mention id")
+    head_lemmas: list[str] = Field(default_factory=list, description="commonest first")
+    mentions: list[str] = Field(default_factory=list, description="'article_id:event_id' of each mention")
+    documents: list[str] = Field(default_factory=list)
+    story: Optional[str] = None
+    first_date: Optional[date] = None
+    last_date: Optional[date] = None
+    type: Optional[str] = Field(None, description="PLOVER type most mentions give")
+    modality: Optional[str] = Field(None, description="asserted if any mention asserts it, else the commonest")
+    event_date: Optional[str] = Field(None, description="TIMEX value most mentions give (precision kept)")
+    source: list[str] = Field(default_factory=list, description="actor ids")
+    target: list[str] = Field(default_factory=list)
+    outlets: list[str] = Field(default_factory=list)
+    independent_sources: int = Field(0, description="outlets, counting reprints and wire copy once")
+    first_report: Optional[date] = None
+    last_report: Optional[date] = None
+    text: str = Field("", description="the sentence of the earliest mention")
+
+
+Stance = Literal["demands", "offers", "accepts", "rejects", "threatens", "supports", "states"]
+
+
+class Position(Record):
+    """What an actor stated on one issue of a negotiation, with its evidence over time."""
+
+    actor_id: str
+    actor_name: str
+    issue: str = Field(description="an issue id from the configured list, e.g. territory, nato, ceasefire")
+    stance: Stance
+    statement: str = Field(description="the latest statement of it (a sentence or quote)")
+    first_seen: Optional[date] = None
+    last_seen: Optional[date] = None
+    evidence: list[Evidence] = Field(default_factory=list)
+    changed_from: Optional[str] = Field(None, description="the earlier stance when this one replaced it")
+    changed_on: Optional[date] = None
+
+
+DisputeKind = Literal["figure", "title", "agree_reject", "unattributed"]
+
+
+class Dispute(Record):
+    """A contradiction between sources (or with the actor dictionary), with both sides."""
+
+    id: str
+    kind: DisputeKind
+    severity: Literal["low", "medium", "high"]
+    explanation: str = Field(description="one line an analyst can read")
+    evidence: list[Evidence] = Field(default_factory=list)
+    subject: Optional[str] = Field(None, description="what is disputed: an actor id, a quantity")
+
+
 # --------------------------------------------------------------------------- runs
 
 
@@ -315,6 +396,7 @@ class RunSummary(Record):
 
     seen: int = 0
     stored: int = 0
+    stored_ids: list[str] = Field(default_factory=list)
     unchanged: int = 0
     duplicates_exact: int = 0
     duplicates_near: int = 0

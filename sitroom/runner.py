@@ -48,6 +48,7 @@ def store_shard(store: Store, result: ShardResult, hashes: dict[str, str], versi
                 errors: Sequence[ItemError], summary: RunSummary) -> int:
     """Store a processed shard (with the errors to log) and count it into the summary."""
     put = store.put_batch([(a, hashes[a.key]) for a in result.articles], version, errors)
+    summary.stored_ids.extend(put.ids)
     summary.stored += put.stored
     summary.duplicates_exact += put.exact
     summary.duplicates_near += put.near
@@ -58,6 +59,16 @@ def store_shard(store: Store, result: ShardResult, hashes: dict[str, str], versi
         for name in ("actors", "events", "quotes", "figures", "times"):
             summary.counts[name] = summary.counts.get(name, 0) + len(getattr(article, name))
     return put.stored
+
+
+def update_crossdoc_for(store: Store, summary: RunSummary, stages: Sequence[Stage]) -> None:
+    """Stories and merged events for what was stored, once events exist (not after a bare ingest)."""
+    if not summary.stored_ids or not any("article.events" in s.assigns for s in stages):
+        return
+    from .crossdoc.update import update_crossdoc  # the cross-document layer loads on demand
+    report = update_crossdoc(store, summary.stored_ids)
+    summary.counts["stories_touched"] = report.stories_touched
+    summary.counts["merged_events"] = report.merged_events
 
 
 # --------------------------------------------------------------------------- workers
@@ -151,6 +162,7 @@ def run(paths: Iterable[Union[str, Path]], store: Store, *, settings: Optional[S
     # Reading errors that came after the last stored batch.
     if len(summary.errors) > error_count:
         store.put_batch([], version, summary.errors[error_count:])
+    update_crossdoc_for(store, summary, stages)
     report()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

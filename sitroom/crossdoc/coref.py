@@ -35,10 +35,9 @@ from functools import lru_cache
 from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
-from pydantic import Field
 
 from ..extract.quotes import SPEECH_VERBS
-from ..models import Article, Record
+from ..models import Article, MergedEvent
 from .similarity import TermStatistics, content_terms, normalise_term
 
 # Suffixes that turn a verb into a noun (or back) in news English; stripping them
@@ -106,18 +105,6 @@ def mentions_from_article(article: Article, story: Optional[str] = None) -> list
             participants=frozenset(actors), times=frozenset([event.date] if event.date else []),
             locations=frozenset([event.location.lower()] if event.location else []), story=story))
     return mentions
-
-
-class MergedEvent(Record):
-    """One real-world event, merged from the mentions of it across documents."""
-
-    id: str = Field(description="derived from the smallest mention id")
-    head_lemmas: list[str] = Field(default_factory=list, description="commonest first")
-    mentions: list[str] = Field(default_factory=list)
-    documents: list[str] = Field(default_factory=list)
-    story: Optional[str] = None
-    first_date: Optional[date] = None
-    last_date: Optional[date] = None
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Optional
 
-from pydantic import Field
-
-from ..models import Article, Record
+from ..models import Article, Story
 from .similarity import TermStatistics, content_terms, cosine, time_decay
 
 
@@ -70,19 +68,6 @@ class StoryInput:
         return cls(id=article.id, text=article.text, title=article.title, published=article.reference_date(),
                    outlet=article.outlet, actors=frozenset(a.id for a in article.actors),
                    event_types=frozenset(e.type for e in article.events))
-
-
-class Story(Record):
-    """A group of articles about the same unfolding news story."""
-
-    id: str = Field(description="derived from the article that started the story")
-    label: str = Field(description="key actors, then the story's most distinctive terms")
-    key_actors: list[str] = Field(default_factory=list)
-    key_terms: list[str] = Field(default_factory=list)
-    articles: list[str] = Field(default_factory=list, description="article ids, earliest first")
-    outlets: list[str] = Field(default_factory=list)
-    first_date: Optional[date] = None
-    last_date: Optional[date] = None
 
 
 @dataclass

@@ -508,6 +508,61 @@ def figures(db: str = DbOption,
 
 
 @app.command()
+def stories(db: str = DbOption, since: Optional[str] = typer.Option(None, help="Stories active since (YYYY-MM-DD)."),
+            limit: int = typer.Option(30), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Stories: groups of articles about one unfolding story, with their outlets and dates."""
+    store = _store(db)
+    found = store.stories(limit=limit, since=since)
+    if as_json:
+        for story in found:
+            print(story.model_dump_json())
+        return
+    table = Table("story", "articles", "dates", "outlets", "label")
+    for story in found:
+        span = f"{story.first_date or '?'} – {story.last_date or '?'}"
+        table.add_row(story.id, str(len(story.articles)), span, escape(", ".join(story.outlets[:3])),
+                      escape(story.label))
+    console.print(table)
+
+
+@app.command()
+def timeline(db: str = DbOption, story: Optional[str] = typer.Option(None, help="A story id (see `sitroom stories`)."),
+             actor: Optional[str] = typer.Option(None, help="An actor id, as source or target."),
+             with_actor: Optional[str] = typer.Option(None, "--with", help="With --actor: events between the two."),
+             since: Optional[str] = typer.Option(None, help="From this date (YYYY, YYYY-MM or YYYY-MM-DD)."),
+             include_negated: bool = typer.Option(False, help="Also show what did not happen."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Merged events in time order, with event date kept apart from report date, and their sources."""
+    if not story and not actor:
+        errors_console.print("[bold red]error:[/] give --story or --actor")
+        raise typer.Exit(2)
+    store = _store(db)
+    try:
+        story_id = store.story(story).id if story else None
+    except SitroomError as exc:
+        _fail(exc)
+    events = [e for e in store.merged_events(story=story_id, actor=actor, other=with_actor, since=since)
+              if include_negated or e.modality != "negated"]
+    if as_json:
+        for event in events:
+            print(event.model_dump_json())
+        return
+    table = Table("event date", "reported", "type", "modality", "who → whom", "what (earliest report)", "sources")
+    for event in events:
+        mark = {"planned": "⏭ planned", "hypothetical": "? hypothetical", "negated": "✗ negated",
+                "recommended": "recommended"}.get(event.modality or "", event.modality or "")
+        reported = f"{event.first_report or '?'}" + (f"…{event.last_report}" if event.last_report and
+                                                        event.last_report != event.first_report else "")
+        table.add_row(event.event_date or "–", reported, event.type or "?", mark,
+                      escape(f"{', '.join(event.source[:2]) or '–'} → {', '.join(event.target[:2]) or '–'}"),
+                      escape(" ".join(event.text.split())[:220]),
+                      f"{event.independent_sources} ({escape(', '.join(event.outlets[:3]))})")
+    console.print(table)
+    if not events:
+        console.print("no events")
+
+
+@app.command()
 def search(query: str = typer.Argument(..., help='Words, "phrases", OR, NOT, prefix*.'), db: str = DbOption,
            limit: int = typer.Option(20)) -> None:
     """Full-text search over articles, with snippets."""

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import dedup
 from ..errors import BadParameterError, NotFoundError, StoreError
-from ..models import Article, ItemError
+from ..models import Article, ItemError, MergedEvent, Story
 from . import schema
 from .migrations import migrate, writing
 
@@ -314,6 +314,93 @@ class Store:
         result["duplicates"].pop("None", None)
         return result
 
+    # ------------------------------------------------------------------ cross-document
+
+    def load_state(self, name: str) -> Optional[bytes]:
+        c = schema.crossdoc_state.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(c.data).where(c.name == name)).scalar_one_or_none()
+
+    def save_crossdoc(self, *, state: tuple[str, bytes], stories: Sequence[Story], assignments: dict[str, str],
+                      merged: dict[str, list[MergedEvent]]) -> None:
+        """One transaction: the index state, the touched stories, article→story links,
+        and the merged events of each touched story (replaced whole)."""
+        st, links, me, cs = schema.stories.c, schema.article_stories.c, schema.merged_events.c, \
+            schema.crossdoc_state.c
+        with writing(self.engine) as conn:
+            conn.execute(delete(schema.crossdoc_state).where(cs.name == state[0]))
+            conn.execute(insert(schema.crossdoc_state).values(name=state[0], data=state[1]))
+            if stories:
+                conn.execute(delete(schema.stories).where(st.id.in_([x.id for x in stories])))
+                conn.execute(insert(schema.stories), [
+                    {"id": x.id, "label": x.label, "size": len(x.articles),
+                     "first_date": x.first_date.isoformat() if x.first_date else None,
+                     "last_date": x.last_date.isoformat() if x.last_date else None,
+                     "data": x.model_dump_json()} for x in stories])
+            if assignments:
+                conn.execute(delete(schema.article_stories).where(links.article_id.in_(list(assignments))))
+                existing = {row.id for row in conn.execute(select(schema.articles.c.id).where(
+                    schema.articles.c.id.in_(list(assignments))))}
+                conn.execute(insert(schema.article_stories), [
+                    {"article_id": a, "story_id": story} for a, story in assignments.items() if a in existing])
+            if merged:
+                conn.execute(delete(schema.merged_events).where(me.story_id.in_(list(merged))))
+                rows = [{"id": e.id, "story_id": story, "type": e.type, "modality": e.modality,
+                         "event_date": e.event_date,
+                         "first_report": e.first_report.isoformat() if e.first_report else None,
+                         "independent_sources": e.independent_sources,
+                         "actor_ids": " " + " ".join(sorted(set(e.source + e.target))) + " ",
+                         "data": e.model_dump_json()} for story, events in merged.items() for e in events]
+                if rows:
+                    conn.execute(insert(schema.merged_events), rows)
+
+    def stories(self, *, limit: Optional[int] = None, since: Optional[str] = None) -> list[Story]:
+        st = schema.stories.c
+        query = select(st.data).order_by(st.size.desc(), st.id)
+        if since:
+            query = query.where(st.last_date >= since)
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [Story.model_validate_json(row.data) for row in conn.execute(query)]
+
+    def story(self, story_id: str) -> Story:
+        st = schema.stories.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(st.data).where(st.id == story_id)).first()
+            if row is None and len(story_id) >= 4:
+                rows = conn.execute(select(st.data).where(st.id.startswith(story_id, autoescape=True))
+                                    .limit(2)).all()
+                row = rows[0] if len(rows) == 1 else None
+        if row is None:
+            raise NotFoundError(f"no story with id {story_id!r}")
+        return Story.model_validate_json(row.data)
+
+    def story_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        links = schema.article_stories.c
+        with self.engine.connect() as conn:
+            return {row.article_id: row.story_id for row in conn.execute(
+                select(links.article_id, links.story_id).where(links.article_id.in_(list(article_ids))))}
+
+    def merged_events(self, *, story: Optional[str] = None, actor: Optional[str] = None,
+                      other: Optional[str] = None, since: Optional[str] = None,
+                      types: Optional[Sequence[str]] = None) -> list[MergedEvent]:
+        """Merged events in time order (event date when known, else first report)."""
+        me = schema.merged_events.c
+        query = select(me.data)
+        if story:
+            query = query.where(me.story_id == story)
+        for actor_id in (actor, other):
+            if actor_id:
+                query = query.where(me.actor_ids.like(f"% {_like_escape(actor_id)} %", escape="\\"))
+        if since:
+            query = query.where(func.coalesce(me.event_date, me.first_report) >= since)
+        if types:
+            query = query.where(me.type.in_(list(types)))
+        query = query.order_by(func.coalesce(me.event_date, me.first_report, DATE_MAX), me.id)  # undated last
+        with self.engine.connect() as conn:
+            return [MergedEvent.model_validate_json(row.data) for row in conn.execute(query)]
+
     def recent_errors(self, limit: int = 20) -> list[dict[str, Any]]:
         e = schema.ingest_errors.c
         with self.engine.connect() as conn:
@@ -359,6 +446,10 @@ def _article(row) -> Article:
     # Duplicate links change when an earlier copy arrives later; the columns are the truth.
     article.duplicate_of, article.duplicate_kind = row.duplicate_of, row.duplicate_kind
     return article
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _id_list(actors) -> str:

@@ -13,7 +13,9 @@ from . import schema
 
 
 def _initial(conn: Connection) -> None:
-    schema.metadata.create_all(conn)
+    # The tables as migration 1 made them: later tables come with their own migration.
+    schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables
+                                             if t not in schema.CROSSDOC_TABLES])
     if conn.dialect.name == "sqlite":
         conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
                           "article_id UNINDEXED, title, text, tokenize='porter unicode61')"))
@@ -24,8 +26,14 @@ def _initial(conn: Connection) -> None:
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_articles_fts_document ON articles_fts USING GIN (document)"))
 
 
+def _crossdoc(conn: Connection) -> None:
+    for table in schema.CROSSDOC_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "articles, records, duplicate index, full-text search", _initial),
+    (2, "stories, merged events, story index state", _crossdoc),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -117,5 +117,44 @@ ingest_errors = Table(
     Column("message", Text, nullable=False),
 )
 
+# Cross-document tables (migration 2): stories, their articles, merged events, and the
+# serialised story index that incremental updates continue from.
+stories = Table(
+    "stories", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("first_date", String(10), index=True),
+    Column("last_date", String(10), index=True),
+    Column("data", Text, nullable=False),
+)
+
+article_stories = Table(
+    "article_stories", metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("story_id", String(40), nullable=False, index=True),
+)
+
+merged_events = Table(
+    "merged_events", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("story_id", String(40), index=True),
+    Column("type", String(16), index=True),
+    Column("modality", String(16)),
+    Column("event_date", String(32), index=True),
+    Column("first_report", String(10), index=True),
+    Column("independent_sources", Integer, nullable=False),
+    Column("actor_ids", Text, nullable=False),  # " id1 id2 " for LIKE '% id %' filters
+    Column("data", Text, nullable=False),
+)
+
+crossdoc_state = Table(
+    "crossdoc_state", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+CROSSDOC_TABLES = (stories, article_stories, merged_events, crossdoc_state)
+
 # Record tables filled from an Article's lists, replaced whole when the article is re-processed.
 RECORD_TABLES = (actor_mentions, events, quotes, figures, times)

@@ -80,7 +80,9 @@ def page(browser):
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.on("console", lambda msg: page.problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.on("requestfailed", lambda request: page.problems.append(f"failed: {request.url}"))
+    # A request the browser aborts because the page navigated on (a favicon, say) is not an error.
+    page.on("requestfailed", lambda request: page.problems.append(f"failed: {request.url} ({request.failure})")
+            if "ERR_ABORTED" not in (request.failure or "") else None)
     yield page
     context.close()
 

@@ -146,3 +146,19 @@ def test_record_listings(demo_db):
     assert casualties and all(f["category"] == "casualties" for f in casualties)
     assert any("General Staff" in (f["claimant_text"] or "") for f in casualties)
     invoke("events", "--db", demo_db, "--sort", "sideways", code=2)
+
+
+def test_stories_and_timeline(demo_db):
+    stories = [json.loads(line) for line in invoke("stories", "--db", demo_db, "--json").splitlines()]
+    assert stories and all(s["articles"] and s["label"] for s in stories)
+    biggest = stories[0]
+    events = [json.loads(line) for line in invoke("timeline", "--db", demo_db, "--story", biggest["id"],
+                                                  "--json").splitlines()]
+    assert events and all(e["story"] == biggest["id"] and e["modality"] != "negated" for e in events)
+    keys = [e["event_date"] or e["first_report"] or "9999-12-31" for e in events]
+    assert keys == sorted(keys)
+    putin = [json.loads(line) for line in invoke("timeline", "--db", demo_db, "--actor", "RUS.PUTIN",
+                                                 "--json").splitlines()]
+    assert putin and all("RUS.PUTIN" in e["source"] + e["target"] for e in putin)
+    invoke("timeline", "--db", demo_db, code=2)
+    invoke("timeline", "--db", demo_db, "--story", "nonexistent", code=2)
