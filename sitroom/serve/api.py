@@ -40,7 +40,7 @@ from ..config import Settings
 from ..errors import (AuthError, BadParameterError, NotFoundError, SitroomError, TooLargeError,
                       UnsupportedFormatError)
 from ..ingest import Overrides, read_path
-from ..models import Article, Event, Figure, ItemError, Quote, RawItem, TimeExpr
+from ..models import Article, Event, Figure, ItemError, MergedEvent, Quote, RawItem, Story, TimeExpr
 from ..pipeline import STAGES, process_shard
 from ..runner import pipeline_version, raw_hash
 from ..stage import Context, Stage
@@ -512,6 +512,31 @@ def api_router(store: Store) -> APIRouter:
                limit: int = Query(20, ge=1, le=100)):
         """Full-text search over articles (with snippets) and quotes."""
         return search_all(store, q, limit)
+
+    @router.get("/stories", response_model=list[Story], tags=["stories"])
+    def list_stories(since: Optional[str] = Query(None, pattern=DATE_PATTERN, description="active since"),
+                     limit: int = Limit):
+        """Stories (groups of articles about one unfolding story), largest first."""
+        return store.stories(limit=limit, since=since)
+
+    @router.get("/stories/{story_id}", response_model=Story, tags=["stories"])
+    def get_story(story_id: str):
+        """One story: its label, key actors and terms, articles, outlets and date span."""
+        return store.story(story_id)
+
+    @router.get("/timeline", response_model=list[MergedEvent], tags=["stories"])
+    def get_timeline(story: Optional[str] = Query(None, max_length=40),
+                     actor: Optional[str] = Query(None, max_length=128, description="actor id, source or target"),
+                     other: Optional[str] = Query(None, alias="with", max_length=128,
+                                                  description="with actor: events between the two"),
+                     since: Optional[str] = Query(None, pattern=DATE_PATTERN),
+                     include_negated: bool = Query(False)):
+        """Merged events in time order for a story or an actor (pair), with their sources."""
+        if not story and not actor:
+            raise BadParameterError("give story or actor")
+        story_id = store.story(story).id if story else None
+        return [e for e in store.merged_events(story=story_id, actor=actor, other=other, since=since)
+                if include_negated or e.modality != "negated"]
 
     @router.get("/stats", tags=["stats"])
     def stats() -> dict[str, Any]:

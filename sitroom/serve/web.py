@@ -17,6 +17,7 @@ import re
 import secrets
 import threading
 import webbrowser
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 from urllib.parse import quote
@@ -290,6 +291,40 @@ def event_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- pages
 
+def timeline_chart(events: list, *, width: int = 760, height: int = 150) -> Optional[dict[str, Any]]:
+    """Geometry of a timeline (one dot per merged event on a date axis, stacked by day,
+    sized by independent sources) for the story template. Events without a day-precise
+    date sit at their first report."""
+    placed = []
+    for event in events:
+        when = _day(event.event_date) or event.first_report
+        if when:
+            placed.append((when, event))
+    if not placed:
+        return None
+    first, last = min(d for d, _ in placed), max(d for d, _ in placed)
+    span = max((last - first).days, 1)
+    left, right, axis_y = 20, width - 20, height - 30
+    stacks: dict[Any, int] = {}
+    dots = []
+    for when, event in sorted(placed, key=lambda pair: (pair[0], pair[1].id)):
+        level = stacks.get(when, 0)
+        stacks[when] = level + 1
+        dots.append({"x": round(left + (when - first).days / span * (right - left), 1),
+                     "y": axis_y - 14 - level * 16, "r": min(4 + 2 * event.independent_sources, 12),
+                     "quad": QUAD_CLASSES.get(queries.quad(event.type or ""), ""), "event": event,
+                     "when": when.isoformat()})
+    return {"width": width, "height": height, "axis_y": axis_y, "left": left, "right": right, "dots": dots,
+            "first": first.isoformat(), "last": last.isoformat()}
+
+
+def _day(value: Optional[str]) -> Optional[date]:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     base = {"nav_ingest": bool(getattr(request.app.state, "allow_ingest", False)), "version": __version__,
             "quad_classes": QUAD_CLASSES}
@@ -329,6 +364,19 @@ def web_router(store: Store) -> APIRouter:
                                        classes={"articles": "bar"}),
             "event_types": queries.event_type_counts(store), "latest": list(reversed(latest)),
             "figure_categories": queries.category_counts(store)})
+
+    @router.get("/stories", response_class=HTMLResponse)
+    def story_list(request: Request):
+        return render(request, "stories.html", {"title": "Stories", "stories": store.stories(limit=MAX_LIMIT)})
+
+    @router.get("/stories/{story_id}", response_class=HTMLResponse)
+    def story_page(request: Request, story_id: str, negated: bool = False):
+        story = store.story(story_id)
+        events = [e for e in store.merged_events(story=story.id) if negated or e.modality != "negated"]
+        titles = queries.article_titles(store, story.articles)
+        return render(request, "story.html", {
+            "title": story.label, "story": story, "events": events, "chart": timeline_chart(events),
+            "articles": [dict(titles.get(a, {}), id=a) for a in story.articles], "negated": negated})
 
     @router.get("/articles", response_class=HTMLResponse)
     def article_list(request: Request, genre: Optional[str] = Query(None, pattern="^(|news|opinion|other)$"),

@@ -1,0 +1,47 @@
+"""Stories and timelines in the API and the web app, over a real store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sitroom.crossdoc.update import update_crossdoc
+from sitroom.serve.api import create_app
+from tests.conftest import make_article
+from tests.crossdoc.test_update import SWAP, SWAP_FOLLOW, with_exchange_event
+
+
+@pytest.fixture
+def client(store):
+    first = with_exchange_event(make_article(SWAP, key="a", published=date(2025, 5, 23), outlet="Harbor Wire"))
+    hostile = with_exchange_event(make_article(SWAP_FOLLOW + " <script>alert(1)</script>", key="b",
+                                               published=date(2025, 5, 24), outlet="Eastbridge Times"),
+                                  trigger="exchange")
+    store.put_batch([(first, "h"), (hostile, "h")], "p")
+    update_crossdoc(store, [first.id, hostile.id])
+    return TestClient(create_app(store))
+
+
+def test_story_api(client):
+    stories = client.get("/api/stories").json()
+    assert len(stories) == 1 and len(stories[0]["articles"]) == 2
+    story_id = stories[0]["id"]
+    assert client.get(f"/api/stories/{story_id}").json()["label"] == stories[0]["label"]
+    timeline = client.get("/api/timeline", params={"story": story_id}).json()
+    assert timeline and all(e["story"] == story_id for e in timeline)
+    assert client.get("/api/timeline", params={"actor": "RUS", "with": "UKR"}).json() == timeline
+    assert client.get("/api/timeline").status_code == 400
+    missing = client.get("/api/stories/nothing-here")
+    assert missing.status_code == 404 and missing.json()["error"]["status"] == 404
+
+
+def test_story_pages_render_and_escape(client):
+    listing = client.get("/stories")
+    assert listing.status_code == 200 and "Stories" in listing.text
+    story_id = client.get("/api/stories").json()[0]["id"]
+    page = client.get(f"/stories/{story_id}")
+    assert page.status_code == 200 and "<svg" in page.text and "Timeline" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
