@@ -26,9 +26,25 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest
 
-bench: venv
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+# Every benchmark, each printing its peer from the same run (results: docs/benchmarks.md).
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_extraction.py
+	$(BIN)/python bench/bench_timex.py
+	$(BIN)/python bench/bench_quotes.py
+	$(BIN)/python bench/bench_figures.py
+	$(BIN)/python bench/bench_petr.py
+	$(BIN)/python bench/bench_plover.py
+	$(BIN)/python bench/bench_events_gold.py
+	$(BIN)/python bench/bench_ecb.py
 	$(BIN)/python bench/bench_throughput.py
+	$(BIN)/python bench/bench_backfill.py
+	$(BIN)/python bench/bench_api_load.py
 
 clean:
 	rm -rf $(VENV) sitroom.db sitroom.db-wal sitroom.db-shm bench/out test-output

