@@ -17,6 +17,7 @@ with a whitelisted suffix, read by the ordinary readers, and stored with the key
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import tempfile
@@ -27,7 +28,7 @@ from typing import Any, Generic, Optional, Sequence, TypeVar
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -40,7 +41,8 @@ from ..config import Settings
 from ..errors import (AuthError, BadParameterError, NotFoundError, SitroomError, TooLargeError,
                       UnsupportedFormatError)
 from ..ingest import Overrides, read_path
-from ..models import Article, Event, Figure, ItemError, MergedEvent, Quote, RawItem, Story, TimeExpr
+from ..models import (Article, Dispute, Event, Figure, ItemError, MergedEvent, Position, Quote, RawItem, Story,
+                      TimeExpr)
 from ..pipeline import STAGES, process_shard
 from ..runner import pipeline_version, raw_hash
 from ..stage import Context, Stage
@@ -537,6 +539,37 @@ def api_router(store: Store) -> APIRouter:
         story_id = store.story(story).id if story else None
         return [e for e in store.merged_events(story=story_id, actor=actor, other=other, since=since)
                 if include_negated or e.modality != "negated"]
+
+    @router.get("/positions", response_model=list[Position], tags=["stories"])
+    def get_positions(actor: Optional[str] = Query(None, max_length=128),
+                      by_country: bool = Query(False, description="group actors by country code"),
+                      since: Optional[date] = Query(None)):
+        """What each actor demands, offers, accepts, rejects or threatens per negotiation issue."""
+        from ..crossdoc.positions import load_issues, positions
+        return positions(store.articles(), load_issues(), actor=actor, since=since, by_country=by_country)
+
+    @router.get("/disputes", response_model=list[Dispute], tags=["stories"])
+    def get_disputes(kind: Optional[str] = Query(None, pattern="^(figure|title|agree_reject|unattributed)$")):
+        """Contradictions between sources, each with a kind, a severity, an explanation and both sides."""
+        from ..crossdoc.disputes import disputes
+        return [d for d in disputes(store.articles()) if kind is None or d.kind == kind]
+
+    @router.get("/briefing", tags=["stories"])
+    def get_briefing(story: Optional[str] = Query(None, max_length=40), since: Optional[date] = Query(None),
+                     previous: Optional[date] = Query(None), format: str = Query("json", pattern="^(json|md|html)$")):
+        """A cited briefing (JSON, or rendered as Markdown or HTML)."""
+        from ..crossdoc.brief import briefing_from_store, render
+        from ..crossdoc.disputes import disputes
+        from ..crossdoc.positions import load_issues, positions
+        from ..crossdoc.update import story_articles
+        articles = story_articles(store, store.story(story)) if story else list(store.articles())
+        briefing = briefing_from_store(store, story=story, since=since, previous=previous,
+                                       positions=positions(articles, load_issues()), disputes=disputes(articles))
+        if format == "json":
+            return JSONResponse(json.loads(briefing.model_dump_json()))
+        body = render(briefing, format)
+        return PlainTextResponse(body, media_type="text/markdown; charset=utf-8") if format == "md" \
+            else HTMLResponse(body)
 
     @router.get("/stats", tags=["stats"])
     def stats() -> dict[str, Any]:

@@ -591,8 +591,69 @@ def brief(db: str = DbOption, story: Optional[str] = typer.Option(None, help="On
 
 
 def _positions_and_disputes(store: Store, story: Optional[str]) -> dict[str, Any]:
-    """Positions and disputes for a briefing, from the cross-document modules."""
-    return {}
+    """Positions and disputes for a briefing, over the same articles it reads."""
+    from ..crossdoc.disputes import disputes as find_disputes
+    from ..crossdoc.positions import load_issues, positions as find_positions
+    from ..crossdoc.update import story_articles
+    articles = story_articles(store, store.story(story)) if story else list(store.articles())
+    return {"positions": find_positions(articles, load_issues()), "disputes": find_disputes(articles)}
+
+
+@app.command()
+def positions(db: str = DbOption, actor: Optional[str] = typer.Option(None, help="Actor id (e.g. RUSGOV, RUS.PUTIN) "
+                                                                                 "or, with --by-country, RUS."),
+              by_country: bool = typer.Option(False, help="Group actors by country (RUS.PUTIN and RUSGOV → RUS)."),
+              since: Optional[str] = typer.Option(None, help="Only evidence from this date (YYYY-MM-DD)."),
+              issues_file: Optional[Path] = typer.Option(None, "--issues", help="Issues YAML (default: the "
+                                                                                  "packaged sitroom/data/issues.yaml)."),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """What each party demands, offers, accepts and rejects, per negotiation issue, and when that changed."""
+    from ..crossdoc.positions import load_issues, positions as find_positions
+    store = _store(db)
+    try:
+        since_day = date.fromisoformat(since) if since else None
+        found = find_positions(store.articles(), load_issues(issues_file), actor=actor, since=since_day,
+                               by_country=by_country)
+    except ValueError as exc:
+        errors_console.print(f"[bold red]error:[/] --since must be YYYY-MM-DD ({exc})")
+        raise typer.Exit(2)
+    except SitroomError as exc:
+        _fail(exc)
+    if as_json:
+        for position in found:
+            print(position.model_dump_json())
+        return
+    table = Table("actor", "issue", "stance", "since → last", "changed", "latest statement", "evidence")
+    for p in found:
+        changed = f"from {p.changed_from} on {p.changed_on}" if p.changed_from else ""
+        table.add_row(escape(f"{p.actor_name} ({p.actor_id})"), p.issue, p.stance,
+                      f"{p.first_seen or '?'} → {p.last_seen or '?'}", changed,
+                      escape(" ".join(p.statement.split())[:200]), str(len(p.evidence)))
+    console.print(table)
+    if not found:
+        console.print("no positions found")
+
+
+@app.command()
+def disputes(db: str = DbOption, kind: Optional[str] = typer.Option(None, help="figure, title, agree_reject or "
+                                                                               "unattributed."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Contradictions between sources: disagreeing figures, stale titles, agree-and-reject, unattributed claims."""
+    from ..crossdoc.disputes import disputes as find_disputes
+    store = _store(db)
+    found = [d for d in find_disputes(store.articles()) if kind is None or d.kind == kind]
+    if as_json:
+        for dispute in found:
+            print(dispute.model_dump_json())
+        return
+    for dispute in found:
+        colour = {"high": "red", "medium": "yellow", "low": "dim"}[dispute.severity]
+        console.print(f"[{colour}]{dispute.severity}[/] [bold]{dispute.kind}[/] {escape(dispute.explanation)}")
+        for evidence in dispute.evidence:
+            console.print(Text(f"    {evidence.outlet or '?'}, {evidence.published or 'undated'} "
+                               f"({evidence.article_id[:10]}): ").append(" ".join(evidence.text.split())[:220]))
+    if not found:
+        console.print("no disputes found")
 
 
 @app.command()

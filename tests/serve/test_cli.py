@@ -173,3 +173,15 @@ def test_brief_markdown_and_html(demo_db, tmp_path):
     assert page.startswith("<!doctype html") or page.lower().startswith("<!doctype html")
     assert "<script>alert" not in page
     invoke("brief", "--db", demo_db, "--since", "yesterday", code=2)
+
+
+def test_positions_and_disputes(demo_db):
+    found = [json.loads(line) for line in invoke("positions", "--db", demo_db, "--json").splitlines()]
+    assert found and all(p["evidence"] and p["stance"] for p in found)
+    russia = [json.loads(line) for line in invoke("positions", "--db", demo_db, "--actor", "RUS", "--by-country",
+                                                  "--json").splitlines()]
+    assert russia and all(p["actor_id"] == "RUS" for p in russia)
+    kinds = {json.loads(line)["kind"] for line in invoke("disputes", "--db", demo_db, "--json").splitlines()}
+    assert {"figure", "title"} <= kinds
+    stale = invoke("disputes", "--db", demo_db, "--kind", "title")
+    assert "former" in stale.lower() and "Trump" in stale

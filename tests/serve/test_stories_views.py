@@ -45,3 +45,16 @@ def test_story_pages_render_and_escape(client):
     assert page.status_code == 200 and "<svg" in page.text and "Timeline" in page.text
     assert "<script>alert(1)</script>" not in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_positions_disputes_and_briefing_endpoints(client):
+    assert client.get("/api/positions").status_code == 200
+    assert client.get("/api/positions", params={"since": "not-a-date"}).status_code in (400, 422)
+    assert client.get("/api/disputes").status_code == 200
+    assert client.get("/api/disputes", params={"kind": "rumour"}).status_code in (400, 422)
+    briefing = client.get("/api/briefing").json()
+    assert briefing["sections"] and briefing["articles_considered"] == 2
+    markdown = client.get("/api/briefing", params={"format": "md"})
+    assert markdown.headers["content-type"].startswith("text/markdown") and "Key developments" in markdown.text
+    html = client.get("/api/briefing", params={"format": "html"})
+    assert html.status_code == 200 and "<script>alert(1)</script>" not in html.text
