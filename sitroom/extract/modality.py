@@ -16,6 +16,9 @@ Decisions (each is a rule below, tested in tests/extract/test_modality.py):
   (``ultimatum``): the event coder makes it a THREATEN.
 * ``planned``: "will", "shall", "going to", "is to", "about to", "plan/intend/prepare/
   expect/aim/schedule to", "would" in reported speech ("said they would meet").
+* an act demanded of its doer ("Moscow insisted that Kyiv withdraw", "the plan required
+  Kyiv to withdraw") records the demander (``demanded_by``): the event coder makes it a
+  REQUEST by the demander of the doer.
 * ``reported``: the event is the content of someone else's statement ("X said ...",
   "according to X, ..."); ``reported_by`` names the speaker. A speaker reporting its own
   act ("Russia said it had shelled ...") is still ``reported``: the claim is Russia's.
@@ -45,6 +48,10 @@ REPORTING_VERBS = frozenset({"say", "tell", "report", "announce", "state", "add"
                              "indicate", "think", "write", "quote", "insist", "declare", "confirm", "allege",
                              "assert", "argue", "explain", "suggest", "acknowledge", "admit", "warn", "reveal",
                              "conclude", "stress", "emphasize", "reiterate", "maintain", "contend"})
+# "Russia insisted that Kyiv give up Donetsk", "the plan required Ukraine to withdraw", "Kyiv
+# urged its partners to send air defences": the act is demanded of its doer by the subject
+# of these verbs (the event coder makes a REQUEST)
+DEMAND_HEADS = frozenset({"insist", "demand", "require", "urge"})
 CONDITION_MARKERS = frozenset({"if", "unless", "whether"})
 CHAIN_DEPS = frozenset({"xcomp", "acomp", "aux", "auxpass", "oprd"})  # a verb's own verbal group
 HISTORICAL_NOUNS = frozenset({"war", "struggle", "era", "occupation", "revolution", "regime", "decolonization",
@@ -62,6 +69,7 @@ class ModalityReading:
     cue: Optional[str] = None
     ultimatum: bool = False  # "will boycott the vote unless ...": the condition is a demand
     would: bool = False  # the verb is under "would" (a plan in reported speech, else a condition)
+    demanded_by: Optional[int] = None  # head token of the actor demanding the act ("X insisted that Y go")
 
 
 def verbal_group(verb: Any) -> list[Any]:
@@ -189,7 +197,26 @@ def read_modality(verb: Any, reference_year: Optional[int] = None) -> ModalityRe
     else:
         modality, cue = "asserted", None
     return ModalityReading(modality, tuple(aux_modes), reported_by,
-                           speaker.i if speaker is not None else None, in_speech, cue, ultimatum, "would" in words)
+                           speaker.i if speaker is not None else None, in_speech, cue, ultimatum, "would" in words,
+                           _demander(verb, group, reporter))
+
+
+def _demander(verb: Any, group: list[Any], reporter: Optional[Any]) -> Optional[int]:
+    """Subject of a verb of demanding that governs ``verb``: "insisted that Kyiv give up"
+    (a bare subjunctive in the complement), "required Ukraine to withdraw" (an infinitive
+    with the addressee as object). None when the act is not demanded."""
+    heads = []
+    clause_head = reporter if reporter is not None else (verb.head if verb.dep_ == "ccomp" else None)
+    if clause_head is not None and clause_head.lemma_.lower() in DEMAND_HEADS and verb.tag_ == "VB" \
+            and not any(c.dep_ == "aux" for c in verb.children):
+        heads.append(clause_head)
+    if len(group) > 1 and group[1].lemma_.lower() in DEMAND_HEADS and verb.dep_ == "xcomp":
+        heads.append(group[1])
+    for head in heads:
+        subject = _speaker_of(head)
+        if subject is not None:
+            return subject.i
+    return None
 
 
 def _is_going_to(group: list[Any]) -> bool:

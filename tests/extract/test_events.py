@@ -29,6 +29,8 @@ DONALD_TRUMP [USAGOV]
 +TRUMP
 VLADIMIR_PUTIN [RUSGOV]
 +PUTIN
+TURKEY [TUR]
++ISTANBUL
 """
 AGENTS = """\
 OFFICIAL [~GOV]
@@ -281,3 +283,113 @@ def test_article_actors_ignore_unlinked_mentions(nlp):
     article = make_article(text).with_doc(nlp(text))
     article.mentions = [Mention(start=0, end=4, text="Kyiv", label="GPE", sentence=0)]
     assert ArticleActors(article).hits(article.doc[:]) == []
+
+
+# ------------------------------------------------------------------ precision on news prose
+
+
+def test_call_with_an_object_complement_is_no_phone_call(code):
+    assert not [e for e in code('The Kremlin called the Ukrainian plan "an ultimatum".') if e.type == "CONSULT"]
+    assert not [e for e in code('Putin called the talks with Trump "useful and frank".') if e.type in ("CONSULT", "AGREE")]
+
+
+def test_telephone_is_a_consultation_not_a_call_on(code):
+    events = code("Trump telephoned Putin on Sunday to express support for the talks.")
+    assert events and events[0].type == "CONSULT" and codes(events[0].source) == ["USAGOV"]
+
+
+def test_leaving_a_place_or_leading_a_delegation_is_no_event(code):
+    assert code("The Ukrainian president left Washington on Friday without the missiles.") == []
+    assert code("Ukraine's delegation was led by the foreign minister.") == []
+    event = code("Ukrainian negotiators left for talks in Moscow.")[0]
+    assert event.type == "CONSULT" and codes(event.target) == ["RUS"]
+
+
+def test_future_refusal_to_accept_keeps_its_source(code):
+    event = code("Moscow has repeatedly said it will not accept a pause in the fighting.")[0]
+    assert event.type == "REJECT" and codes(event.source) == ["RUS"]
+
+
+def test_venue_of_a_meeting_or_agreement_is_no_party(code):
+    event = code("Russian and Ukrainian negotiators agreed in Istanbul on a prisoner swap.")[0]
+    assert event.type == "AGREE" and codes(event.source) == ["RUSGOV", "UKRGOV"] and event.target == []
+    assert event.location == "Istanbul"
+    event = code("Trump will meet Putin in Istanbul next week.")[0]
+    assert codes(event.target) == ["RUSGOV"]
+    visit = code("Putin arrived in Kyiv on Monday.")[0]  # a visit keeps its host
+    assert codes(visit.target) == ["UKR"]
+
+
+def test_dateline_place_is_no_actor(code):
+    event = code("KYIV, Ukraine — Russian drones struck two power plants overnight.")[0]
+    assert event.type == "ASSAULT" and codes(event.source) == ["RUS"]
+
+
+def test_demanded_act_is_a_request_by_the_demander(code):
+    events = code("Moscow has insisted that Kyiv give up the whole region.")
+    assert [e.type for e in events] == ["REQUEST"]
+    assert codes(events[0].source) == ["RUS"] and codes(events[0].target) == ["UKR"]
+    events = code("Putin demanded that Ukraine withdraw its troops.")
+    assert [e.type for e in events] == ["REQUEST"]  # one demand, not a demand and a retreat
+    event = code("The Kremlin urged Ukraine to withdraw its troops.")[0]
+    assert event.type == "REQUEST" and codes(event.source) == ["RUS"]
+
+
+def test_cancelled_meeting_is_a_rejection(code):
+    event = code("Trump said he had shelved a planned meeting with Putin.")[0]
+    assert event.type == "REJECT" and codes(event.target) == ["RUSGOV"]
+
+
+def test_rallying_behind_a_leader_is_support(code):
+    event = code("European governments rallied behind Kyiv.")[0]
+    assert event.type == "SUPPORT"
+
+
+def _article_with_actors(nlp, text, names):
+    """An article whose ``names`` ({surface: (actor id, country)}) are linked at every occurrence."""
+    import re
+
+    article = make_article(text).with_doc(nlp(text))
+    actors, mentions = {}, []
+    for surface, (actor_id, country) in names.items():
+        for match in re.finditer(re.escape(surface), text):
+            span = Span(start=match.start(), end=match.end(), text=surface)
+            actor = actors.setdefault(actor_id, ArticleActor(id=actor_id, name=surface, country=country,
+                                                             code=actor_id[:6].replace(".", ""), mentions=[]))
+            actor.mentions.append(span)
+            mentions.append(Mention(start=match.start(), end=match.end(), text=surface, label="GPE", sentence=0,
+                                    actor_id=actor_id))
+    article.actors = list(actors.values())
+    article.mentions = sorted(mentions, key=lambda m: m.start)
+    return article
+
+
+def test_stage_keeps_one_event_per_symmetric_meeting(nlp, ctx):
+    article = _article_with_actors(nlp, "Trump telephoned Putin on Sunday.",
+                                   {"Trump": ("USAGOV", "USA"), "Putin": ("RUSGOV", "RUS")})
+    events = extract_events(article, ctx).events
+    assert len(events) == 1 and events[0].type == "CONSULT"
+    assert [a.country for a in events[0].source] == ["USA"] and [a.country for a in events[0].target] == ["RUS"]
+
+
+def test_stage_keeps_one_event_per_type_and_actors_in_a_sentence(nlp, ctx):
+    text = "Russian drones destroyed and damaged two power plants in Odesa overnight."
+    article = _article_with_actors(nlp, text, {"Russian": ("RUS", "RUS"), "Odesa": ("UKR", "UKR")})
+    coded = [e for s in article.doc.sents for e in code_sentence(s, ArticleActors(article))]
+    assert len([e for e in coded if e.type == "ASSAULT"]) > 1  # one per verb from the coder
+    events = extract_events(article, ctx).events
+    assert [e.type for e in events] == ["ASSAULT"]
+
+
+def test_stage_drops_generic_one_sided_cooperation(nlp, ctx):
+    text = "Ukraine released the video on Monday."
+    article = _article_with_actors(nlp, text, {"Ukraine": ("UKR", "UKR")})
+    coded = [e for s in article.doc.sents for e in code_sentence(s, ArticleActors(article))]
+    assert [e.type for e in coded] == ["RETREAT"] and coded[0].rule.startswith("verb:")
+    assert extract_events(article, ctx).events == []
+
+
+def test_stage_drops_a_participle_describing_a_thing(nlp, ctx):
+    text = "The missile, fired from a ship in the Black Sea, has a long range."
+    article = _article_with_actors(nlp, text, {})
+    assert extract_events(article, ctx).events == []

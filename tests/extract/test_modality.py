@@ -66,3 +66,19 @@ def test_verbal_group_and_reporting_head(nlp):
     assert [t.text for t in verbal_group(restore)][:2] == ["restore", "about"]
     assert reporting_head(restore).text == "said"
     assert reporting_head(next(t for t in doc if t.text == "said")) is None
+
+
+def test_future_negation_inside_reported_speech_is_kept(reading):
+    result = reading("Moscow has repeatedly said it will not accept a pause in the fighting.", "accept")
+    assert result.modality == "negated" and "future" in result.aux_modes
+
+
+def test_negation_in_a_relative_clause_stays_there(reading):
+    result = reading("The talks in Riyadh, to which Kyiv was not invited, began on Tuesday.", "began")
+    assert result.modality == "asserted"
+
+
+def test_demanded_act_names_the_demander(reading):
+    result = reading("Russia has insisted that Kyiv give up the whole region.", "give")
+    assert result.demanded_by is not None
+    assert reading("Russia said that Kyiv had given up the region.", "given").demanded_by is None
