@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -143,7 +144,7 @@ class Store:
 
     def _link_duplicates(self, conn, articles: list[Article], signatures, bands) -> dict[str, tuple]:
         """Link each duplicate group to its canonical member: the earliest published
-        (then the smallest id). Every group is re-pointed at its minimum whenever it
+        (then the text most members share, then the smallest id). Every group is re-pointed at its minimum whenever it
         grows, so the links do not depend on the order files were ingested in."""
         a, b, m = schema.articles.c, schema.lsh_bands.c, schema.minhashes.c
         by_hash: dict[str, set[str]] = {}
@@ -177,7 +178,11 @@ class Store:
             select(a.id, a.duplicate_of).where(a.id.in_(seeds)))}
         group = conn.execute(select(a.id, a.published, a.content_hash).where(
             or_(a.id.in_(roots), a.duplicate_of.in_(roots)))).all()
-        canonical = min(group, key=lambda row: (row.published or DATE_MAX, row.id))
+        # The earliest member is the original; among copies published the same day, the
+        # text most members share (the wire's own) beats a lightly edited reprint. Both
+        # depend only on the group, never on the order files were ingested in.
+        shared = Counter(row.content_hash for row in group)
+        canonical = min(group, key=lambda row: (row.published or DATE_MAX, -shared[row.content_hash], row.id))
         links = {}
         for kind in ("exact", "near"):
             members = [row.id for row in group if row.id != canonical.id and

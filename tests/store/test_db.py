@@ -161,3 +161,16 @@ def test_fts5_syntax_translates_to_tsquery(query, expected):
 def test_prefix_search(store):
     put(store, make_article(OTHER, key="b"))
     assert len(store.search("sanct*")) == 1
+
+
+def test_same_day_copies_prefer_the_shared_text_as_canonical(store):
+    from sitroom.models import article_id
+    keys = sorted(["w1", "w2", "edited", "x1", "x2", "x3"], key=article_id)
+    edited_key, wire_keys = keys[0], keys[1:3]  # the edited reprint has the smallest id
+    day = date(2025, 5, 23)
+    put(store, make_article(NEAR, key=edited_key, published=day),
+        *[make_article(WIRE, key=k, published=day) for k in wire_keys])
+    found = links(store)
+    canonical = next(k for k, (target, _) in found.items() if target is None)
+    assert canonical in wire_keys
+    assert found[edited_key] == (canonical, "near")
