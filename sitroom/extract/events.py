@@ -199,6 +199,12 @@ def _synset_phrases(members: list[str], synsets: dict[str, list[tuple[str, ...]]
     return phrases
 
 
+@lru_cache(maxsize=65536)
+def _word_forms(word: str) -> tuple[str, str, str]:
+    """A pattern word, its plural and its hyphen-free spelling (matched millions of times)."""
+    return word, _plural(word), word.replace("-", "")
+
+
 def _plural(word: str) -> str:
     if word.endswith("Y") and len(word) > 1 and word[-2] not in "AEIOU":
         return word[:-1] + "IES"
@@ -641,6 +647,25 @@ class _VerbCoding:
     marked: dict[str, list[ActorHit]] = field(default_factory=dict)  # pattern markers -> actor hits
 
 
+# id(synsets) -> synset name -> first-word key -> [(position in the synset, phrase)]. A synset
+# lists up to hundreds of phrases; looking them up by the form of their first word keeps
+# the matcher from trying every phrase at every word. The synsets dict lives as long as
+# its verb dictionary (loaded once per worker), which keeps the id valid.
+_SYNSET_INDEXES: dict[int, dict[str, dict[str, list[tuple[int, tuple[str, ...]]]]]] = {}
+
+
+def _synset_index(synsets: dict[str, list[tuple[str, ...]]], name: str) -> dict[str, list]:
+    by_name = _SYNSET_INDEXES.setdefault(id(synsets), {})
+    if name not in by_name:
+        index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for order, phrase in enumerate(synsets.get(name, [])):
+            if phrase:
+                for key in set(_word_forms(phrase[0])):  # the word, its plural, its hyphen-free form
+                    index.setdefault(key, []).append((order, phrase))
+        by_name[name] = index
+    return by_name[name]
+
+
 class _Matcher:
     """Matches pattern elements against the words of one sentence (space tokens dropped)."""
 
@@ -649,13 +674,14 @@ class _Matcher:
         self.position = {t.i: n for n, t in enumerate(self.tokens)}
         self.upper = [t.text.upper() for t in self.tokens]
         self.lemma = [t.lemma_.upper() for t in self.tokens]
+        self.flat = [text.replace("-", "") for text in self.upper]
         self.synsets = synsets
         self.hits = hits
 
     def word_at(self, n: int, word: str) -> bool:
+        word, plural, flat = _word_forms(word)
         text = self.upper[n]
-        return (text == word or self.lemma[n] == word or text == _plural(word)
-                or text.replace("-", "") == word.replace("-", ""))
+        return text == word or self.lemma[n] == word or text == plural or self.flat[n] == flat
 
     def element_end(self, element: PatternElement, n: int) -> Optional[int]:
         """Index just after ``element`` matched at word ``n``; None if it does not match there."""
@@ -664,7 +690,11 @@ class _Matcher:
         if element.kind == "word":
             return n + 1 if self.word_at(n, element.value) else None
         if element.kind == "synset":
-            for phrase in self.synsets.get(element.value, []):
+            index = _synset_index(self.synsets, element.value)
+            candidates = set()
+            for key in (self.upper[n], self.lemma[n], self.flat[n]):
+                candidates.update(index.get(key, ()))
+            for order, phrase in sorted(candidates):  # the synset's own order decides, as before
                 if n + len(phrase) <= len(self.tokens) and all(self.word_at(n + k, w) for k, w in enumerate(phrase)):
                     return n + len(phrase)
         return None
