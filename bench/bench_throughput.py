@@ -10,9 +10,11 @@ bench_extraction.py. Usage:
 
     python bench/bench_throughput.py [--articles 2000] [--json OUT.json]
 
-Reported: articles/s for bare `nlp.pipe` (one process), sitroom with 1 and 2 workers;
-the cost ratio sitroom(1 worker) / bare spaCy; the 1→2 worker scaling; peak RSS of the
-largest worker.
+Reported, all on the same corpus in the same run: articles/s for bare `nlp.pipe` (one
+process); the foundation pipeline (read, clean, sign, parse, store with duplicate linking)
+with 1 and 2 workers, its cost ratio to bare spaCy and its 1→2 worker scaling; the
+foundation plus actors and events (cost ratio to the foundation); every stage; and the
+peak RSS of the largest worker process.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from sitroom.config import Settings  # noqa: E402
 from sitroom.ingest import discover, read_path  # noqa: E402
 from sitroom.models import RawItem  # noqa: E402
 from sitroom.nlp import load_nlp  # noqa: E402
-from sitroom.pipeline import STAGES, process_shard  # noqa: E402
+from sitroom.pipeline import INGEST_STAGES, STAGES, process_shard  # noqa: E402
 from sitroom.runner import run  # noqa: E402
 from sitroom.stage import Context  # noqa: E402
 from sitroom.store import open_store  # noqa: E402
@@ -79,6 +81,19 @@ def build_corpus(folder: Path, count: int, seed: int = 7) -> list[str]:
     return texts
 
 
+def timed_run(corpus: Path, db: Path, workers: int, stages, nlp) -> dict:
+    store = open_store(str(db))
+    context = Context(settings=Settings(workers=workers))
+    context.preset("nlp", nlp)  # used by the in-process (1 worker) path only
+    started = time.perf_counter()
+    summary = run([corpus], store, settings=Settings(workers=workers), stages=stages, context=context)
+    seconds = time.perf_counter() - started
+    store.close()
+    assert not summary.errors, summary.errors[:3]
+    return {"seconds": round(seconds, 2), "articles_per_s": round(summary.stored / seconds, 1),
+            "peak_worker_rss_mb": summary.peak_worker_rss_mb}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=2000)
@@ -87,34 +102,36 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sitroom-throughput-"))
     try:
         texts = build_corpus(workdir / "corpus", args.articles)
+        corpus = workdir / "corpus"
         nlp = load_nlp()
         list(nlp.pipe(texts[:50]))  # warm-up, as the pipeline's worker warms up on its first batch
         started = time.perf_counter()
         for _doc in nlp.pipe(texts, batch_size=32):
             pass
         spacy_seconds = time.perf_counter() - started
-
-        results = {}
-        for workers in (1, 2):
-            store = open_store(str(workdir / f"w{workers}.db"))
-            context = Context(settings=Settings(workers=workers))
-            context.preset("nlp", nlp)  # used by the in-process (1 worker) path only
-            started = time.perf_counter()
-            summary = run([workdir / "corpus"], store, settings=Settings(workers=workers), context=context)
-            seconds = time.perf_counter() - started
-            assert summary.stored == args.articles and not summary.errors, summary.errors[:3]
-            results[workers] = {"seconds": round(seconds, 2), "articles_per_s": round(args.articles / seconds, 1),
-                                "peak_worker_rss_mb": summary.peak_worker_rss_mb}
-            store.close()
+        by_name = {s.name: s for s in STAGES}
+        foundation = INGEST_STAGES + (by_name["parse"],)
+        actors_events = foundation + (by_name["link_actors"], by_name["extract_events"])
+        runs = {
+            "foundation_1_worker": timed_run(corpus, workdir / "f1.db", 1, foundation, nlp),
+            "foundation_2_workers": timed_run(corpus, workdir / "f2.db", 2, foundation, nlp),
+            "actors_events_1_worker": timed_run(corpus, workdir / "ae1.db", 1, actors_events, nlp),
+            "all_stages_1_worker": timed_run(corpus, workdir / "all1.db", 1, STAGES, nlp),
+        }
         report = {
             "articles": args.articles,
             "chars_per_article": round(sum(map(len, texts)) / len(texts)),
+            "spacy_bare": {"seconds": round(spacy_seconds, 2),
+                           "articles_per_s": round(args.articles / spacy_seconds, 1)},
+            **runs,
+            "foundation_cost_vs_spacy": round(runs["foundation_1_worker"]["seconds"] / spacy_seconds, 3),
+            "foundation_scaling_1_to_2_workers": round(runs["foundation_1_worker"]["seconds"]
+                                                       / runs["foundation_2_workers"]["seconds"], 3),
+            "actors_events_cost_vs_foundation": round(runs["actors_events_1_worker"]["seconds"]
+                                                      / runs["foundation_1_worker"]["seconds"], 3),
+            "all_stages_cost_vs_foundation": round(runs["all_stages_1_worker"]["seconds"]
+                                                   / runs["foundation_1_worker"]["seconds"], 3),
             "stages": [s.name for s in STAGES],
-            "spacy_bare": {"seconds": round(spacy_seconds, 2), "articles_per_s": round(args.articles / spacy_seconds, 1)},
-            "sitroom_1_worker": results[1],
-            "sitroom_2_workers": results[2],
-            "cost_ratio_vs_spacy": round(results[1]["seconds"] / spacy_seconds, 3),
-            "scaling_1_to_2_workers": round(results[1]["seconds"] / results[2]["seconds"], 3),
         }
         print(json.dumps(report, indent=2))
         if args.json:

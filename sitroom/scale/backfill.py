@@ -45,6 +45,9 @@ class BackfillReport:
     stored: int = 0
     unchanged: int = 0
     errors: list[ItemError] = field(default_factory=list)
+    stored_ids: list[str] = field(default_factory=list)
+    stories_touched: int = 0
+    merged_events: int = 0
     process_seconds: float = 0.0
     load_seconds: float = 0.0
     parquet: str = ""
@@ -131,6 +134,7 @@ def load_parquet(out_dir: Union[Path, str], store: Store, version: str, batch_si
             chunk = fresh[start:start + batch_size]
             result = store.put_batch(chunk, version, errors if start == 0 else ())
             report.stored += result.stored
+            report.stored_ids.extend(result.ids)
 
 
 def backfill(sources: Iterable[Union[str, Path]], store: Store, *, engine: str = "local",
@@ -162,6 +166,10 @@ def backfill(sources: Iterable[Union[str, Path]], store: Store, *, engine: str =
     started = time.perf_counter()
     if shards:
         load_parquet(target, store, pipeline_version(stages), settings.batch_size, report)
+    if report.stored_ids and any("article.events" in s.assigns for s in stages):
+        from ..crossdoc.update import update_crossdoc  # the cross-document stages, incrementally
+        crossdoc = update_crossdoc(store, report.stored_ids)
+        report.stories_touched, report.merged_events = crossdoc.stories_touched, crossdoc.merged_events
     report.load_seconds = round(time.perf_counter() - started, 3)
     if not keep_parquet and "://" not in target:
         shutil.rmtree(target, ignore_errors=True)

@@ -198,6 +198,7 @@ def backfill(sources: list[str] = typer.Argument(..., help="Files, folders or gl
         _fail(exc)
     print(f"engine={report.engine} files={report.files} shards={report.shards} articles={report.articles} "
           f"stored={report.stored} unchanged={report.unchanged} errors={len(report.errors)} "
+          f"stories_touched={report.stories_touched} merged_events={report.merged_events} "
           f"process_seconds={report.process_seconds} load_seconds={report.load_seconds} parquet={report.parquet}")
     for error in report.errors:
         print(f"error: {error.path}: {error.error}: {error.message}", file=sys.stderr)

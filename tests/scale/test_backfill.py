@@ -61,3 +61,4 @@ def test_ray_engine_matches_the_local_engine(tmp_path):
                       files_per_shard=4)
     assert report.stored == local.count() > 30
     assert exported(on_ray) == exported(local)
+    assert report.merged_events > 0 and on_ray.stories() == local.stories()
