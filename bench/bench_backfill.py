@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from bench_throughput import build_corpus  # noqa: E402
 
 from sitroom.config import Settings  # noqa: E402
+from sitroom.pipeline import INGEST_STAGES, STAGES  # noqa: E402
 from sitroom.scale.backfill import backfill  # noqa: E402
 from sitroom.store import open_store  # noqa: E402
 
@@ -33,17 +34,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--files-per-shard", type=int, default=100)
+    parser.add_argument("--stages", choices=("all", "foundation"), default="all",
+                        help="every stage, or the foundation ones (clean, sign, parse) for a quicker run")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sitroom-backfill-"))
     results = {}
     try:
         build_corpus(workdir / "corpus", args.articles)
+        stages = STAGES if args.stages == "all" else INGEST_STAGES + (next(s for s in STAGES if s.name == "parse"),)
         for engine in ("local", "ray"):
             for workers in (1, 2):
                 store = open_store(str(workdir / f"{engine}{workers}.db"))
                 started = time.perf_counter()
                 report = backfill([workdir / "corpus"], store, engine=engine, settings=Settings(workers=workers),
+                                  stages=stages,
                                   out_dir=workdir / f"parquet-{engine}{workers}",
                                   files_per_shard=args.files_per_shard)
                 seconds = time.perf_counter() - started
@@ -53,7 +58,7 @@ def main() -> None:
                     "process_seconds": report.process_seconds, "load_seconds": report.load_seconds}
                 print(engine, workers, results[f"{engine}_{workers}"], flush=True)
                 store.close()
-        summary = {"articles": args.articles, "results": results,
+        summary = {"articles": args.articles, "stages": [s.name for s in stages], "results": results,
                    "per_core_articles_per_s": results["local_1"]["articles_per_s"],
                    "scaling_local": round(results["local_1"]["seconds"] / results["local_2"]["seconds"], 2),
                    "scaling_ray": round(results["ray_1"]["seconds"] / results["ray_2"]["seconds"], 2)}
