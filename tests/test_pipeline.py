@@ -8,7 +8,7 @@ from sitroom.config import Settings
 from sitroom.errors import Skip
 from sitroom.pipeline import INGEST_STAGES, STAGES, check_stages, process_shard
 from sitroom.runner import run
-from sitroom.stage import Context, stage
+from sitroom.stage import stage
 from tests.conftest import make_raw
 
 NEWS = "Ukrainian and American negotiators met in Geneva on Sunday. Rubio said the talks were productive."

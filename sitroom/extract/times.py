@@ -749,7 +749,7 @@ def _holiday(m: re.Match, doc: _Doc) -> Handled:
 PERIOD_START_MONTH = {"end": 12, "beginning": 1, "start": 1, "middle": 6, "first half": 1, "second half": 7}
 
 
-@_rule(rf"(?P<mod>(?:the\s+)?(?:end|beginning|start|middle)\s+of|the\s+(?:first|second)\s+half\s+of)"
+@_rule(r"(?P<mod>(?:the\s+)?(?:end|beginning|start|middle)\s+of|the\s+(?:first|second)\s+half\s+of)"
        r"\s+(?:the\s+|this\s+)?year(?!-|s)")
 def _period_of_year(m: re.Match, doc: _Doc) -> Handled:
     if not doc.reference:
