@@ -7,7 +7,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitroom.crossdoc import EventMention, MergedEvent, TriggerLexicon, cluster_mentions
+from sitroom.crossdoc import EventMention, TriggerLexicon, cluster_mentions
+from sitroom.models import MergedEvent
 from sitroom.crossdoc.coref import arguments_from_parse, derivationally_related, default_lexicon
 
 KYIV_STRIKE = "Russian missiles struck Kyiv on Monday, killing four people in the Darnytskyi district."

@@ -7,7 +7,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitroom.crossdoc import Story, StoryIndex, StoryInput
+from sitroom.crossdoc import StoryIndex, StoryInput
+from sitroom.models import Story
 
 GENEVA = [
     StoryInput(id="geneva-reuters", outlet="Reuters", published=date(2025, 11, 23),
