@@ -12,13 +12,16 @@ import os
 import socket
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from sitroom.crossdoc.update import update_crossdoc
 from sitroom.pipeline import INGEST_STAGES
 from sitroom.runner import run as run_pipeline
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, REPO, make_article
+from tests.crossdoc.test_update import SWAP, SWAP_FOLLOW, with_exchange_event
 from tests.serve.test_api import RICH_ID, SCRIPT_ID, build_store
 
 CHROMIUM = os.environ.get("SITROOM_CHROMIUM", "/usr/bin/chromium")
@@ -43,6 +46,12 @@ def server(tmp_path_factory):
 
     store = build_store(tmp_path_factory.mktemp("browser") / "browser.db")
     run_pipeline([EXAMPLES / "dumps" / "articles.jsonl", EXAMPLES / "feeds"], store, stages=INGEST_STAGES)
+    # A story with dated merged events for the timeline view.
+    swap = with_exchange_event(make_article(SWAP, key="swap-a", published=date(2025, 5, 23), outlet="Harbor Wire"))
+    follow = with_exchange_event(make_article(SWAP_FOLLOW, key="swap-b", published=date(2025, 6, 2),
+                                              outlet="Eastbridge Times"), trigger="exchange")
+    store.put_batch([(swap, "h"), (follow, "h")], "browser")
+    update_crossdoc(store, [a.id for a in store.articles()])
     app = create_app(store, allow_ingest=True, allowed_hosts=["127.0.0.1", "localhost"],
                      ingest_stages=INGEST_STAGES)
     port = free_port()
@@ -147,7 +156,7 @@ def test_script_article_shows_markup_as_text(server, page):
 
 def test_events_table_filters_and_export(server, page):
     page.goto(server["url"] + "/events")
-    assert page.locator("table.events tbody tr").count() == 2
+    assert page.locator("table.events tbody tr").count() == 4  # 2 from the API fixture, 2 from the story
     page.locator("select[name=type]").select_option("ASSAULT")  # submits on change
     page.wait_for_url("**type=ASSAULT**")
     assert page.locator("table.events tbody tr").count() == 1
@@ -189,4 +198,19 @@ def test_print_stylesheet_hides_the_chrome(server, page):
     page.emulate_media(media="print")
     assert not page.locator("header.nav").is_visible() and page.locator("#article-text").is_visible()
     assert not page.locator("#layers").is_visible()
+    clean(page)
+
+
+def test_story_timeline_zooms_and_links_to_events(server, page):
+    page.goto(server["url"] + "/stories")
+    page.locator("table.records a", has_text="prisoner").first.click()
+    svg = page.locator("figure.timeline svg")
+    assert svg.locator("circle").count() >= 1
+    width = lambda: float(svg.get_attribute("viewBox").split()[2])  # noqa: E731
+    before = width()
+    page.locator("figure.timeline .timeline-controls button", has_text="+").click()
+    assert width() < before
+    page.locator("figure.timeline .timeline-controls button", has_text="reset").click()
+    assert width() == before
+    shot(page, "12-story-timeline")
     clean(page)

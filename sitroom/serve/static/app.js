@@ -113,9 +113,59 @@
     });
   }
 
+  // Story timelines: the mouse wheel (or +/- buttons) zooms around the pointer, dragging pans,
+  // "reset" shows the whole story again. Only the SVG viewBox changes; dots keep their links.
+  function setupTimelines() {
+    document.querySelectorAll("figure.timeline").forEach(function (figure) {
+      var svg = figure.querySelector("svg");
+      if (!svg) { return; }
+      var full = svg.viewBox.baseVal;
+      var box = { x: full.x, y: full.y, w: full.width, h: full.height };
+      var initial = { x: box.x, w: box.w };
+      function apply() { svg.setAttribute("viewBox", [box.x, box.y, box.w, box.h].join(" ")); }
+      function zoom(factor, centre) {
+        var w = Math.min(initial.w, Math.max(initial.w / 40, box.w * factor));
+        box.x = Math.min(initial.x + initial.w - w, Math.max(initial.x, centre - (centre - box.x) * (w / box.w)));
+        box.w = w;
+        apply();
+      }
+      function pointerX(event) {
+        var rect = svg.getBoundingClientRect();
+        return box.x + (event.clientX - rect.left) / rect.width * box.w;
+      }
+      svg.addEventListener("wheel", function (event) {
+        event.preventDefault();
+        zoom(event.deltaY < 0 ? 0.8 : 1.25, pointerX(event));
+      }, { passive: false });
+      var dragging = null;
+      svg.addEventListener("pointerdown", function (event) { dragging = { x: event.clientX, start: box.x }; });
+      window.addEventListener("pointerup", function () { dragging = null; });
+      svg.addEventListener("pointermove", function (event) {
+        if (!dragging) { return; }
+        var rect = svg.getBoundingClientRect();
+        var shift = (event.clientX - dragging.x) / rect.width * box.w;
+        box.x = Math.min(initial.x + initial.w - box.w, Math.max(initial.x, dragging.start - shift));
+        apply();
+      });
+      var controls = document.createElement("div");
+      controls.className = "timeline-controls";
+      [["+", 0.5], ["−", 2], ["reset", 0]].forEach(function (spec) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = spec[0];
+        button.addEventListener("click", function () {
+          if (spec[1]) { zoom(spec[1], box.x + box.w / 2); } else { box.x = initial.x; box.w = initial.w; apply(); }
+        });
+        controls.appendChild(button);
+      });
+      figure.insertBefore(controls, svg);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupTooltips();
     setupLayers();
     setupFilters();
+    setupTimelines();
   });
 })();
