@@ -109,7 +109,8 @@ def run_ray(shards: list[list[str]], out_dir: Union[Path, str], settings: Settin
         dataset = ray.data.from_items(paths, override_num_blocks=max(1, len(shards)))
         processed = dataset.map_batches(
             ShardWorker, fn_constructor_args=(settings.model_dump_json(), [s.name for s in stages]),
-            batch_size=max(len(s) for s in shards), batch_format="numpy", concurrency=workers, num_cpus=1)
+            batch_size=max(len(s) for s in shards), batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
         processed.write_parquet(str(out_dir))
     finally:
         if started_here:
