@@ -371,12 +371,33 @@ def web_router(store: Store) -> APIRouter:
 
     @router.get("/stories/{story_id}", response_class=HTMLResponse)
     def story_page(request: Request, story_id: str, negated: bool = False):
+        from ..crossdoc.disputes import disputes
+        from ..crossdoc.positions import load_issues, positions
+        from ..crossdoc.update import story_articles
         story = store.story(story_id)
         events = [e for e in store.merged_events(story=story.id) if negated or e.modality != "negated"]
         titles = queries.article_titles(store, story.articles)
+        articles = story_articles(store, story)
         return render(request, "story.html", {
             "title": story.label, "story": story, "events": events, "chart": timeline_chart(events),
-            "articles": [dict(titles.get(a, {}), id=a) for a in story.articles], "negated": negated})
+            "articles": [dict(titles.get(a, {}), id=a) for a in story.articles], "negated": negated,
+            "actors": queries.actor_names(store, story.key_actors),
+            "figures": [(a, f) for a in articles if a.duplicate_of is None for f in a.figures],
+            "positions": positions(articles, load_issues()), "disputes": disputes(articles)})
+
+    @router.get("/briefing", response_class=HTMLResponse)
+    def briefing_page(request: Request, story: Optional[str] = Query(None, max_length=40),
+                      since: Optional[date] = None, previous: Optional[date] = None):
+        from ..crossdoc.brief import briefing_from_store
+        from ..crossdoc.disputes import disputes
+        from ..crossdoc.positions import load_issues, positions
+        from ..crossdoc.update import story_articles
+        articles = story_articles(store, store.story(story)) if story else list(store.articles())
+        briefing = briefing_from_store(store, story=story, since=since, previous=previous,
+                                       positions=positions(articles, load_issues()), disputes=disputes(articles))
+        return render(request, "briefing.html", {"title": briefing.title, "briefing": briefing,
+                                                 "filters": {"story": story or "", "since": since or "",
+                                                             "previous": previous or ""}})
 
     @router.get("/articles", response_class=HTMLResponse)
     def article_list(request: Request, genre: Optional[str] = Query(None, pattern="^(|news|opinion|other)$"),
@@ -429,9 +450,11 @@ def web_router(store: Store) -> APIRouter:
         _, as_target = queries.events(store, actor=actor_id, role="target", limit=200)
         _, quote_rows = queries.quotes(store, speaker=actor_id, limit=100)
         network = queries.actor_network(store, actor_id)
+        from ..crossdoc.positions import load_issues, positions
+        stated = positions(store.articles(), load_issues(), actor=actor_id)
         return render(request, "actor.html", {
             "title": profile["name"], "actor": profile, "as_source": as_source, "as_target": as_target,
-            "quotes": quote_rows, "network": network_chart(network)})
+            "quotes": quote_rows, "network": network_chart(network), "positions": stated})
 
     def _event_filters(actor, role, type, quad, modality, date_from, date_to, article, sort):
         return dict(actor=actor or None, role=role or "any", type=type or None, quad_name=quad or None,

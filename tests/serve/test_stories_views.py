@@ -58,3 +58,16 @@ def test_positions_disputes_and_briefing_endpoints(client):
     assert markdown.headers["content-type"].startswith("text/markdown") and "Key developments" in markdown.text
     html = client.get("/api/briefing", params={"format": "html"})
     assert html.status_code == 200 and "<script>alert(1)</script>" not in html.text
+
+
+def test_briefing_story_sections_and_actor_positions_pages(client):
+    page = client.get("/briefing")
+    assert page.status_code == 200 and "Key developments" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    story_id = client.get("/api/stories").json()[0]["id"]
+    story = client.get(f"/stories/{story_id}").text
+    for heading in ("Actors", "Positions", "Figures", "Disputes", "Articles"):
+        assert f"<h2>{heading}</h2>" in story
+    actor = client.get("/actors/RUS")
+    assert actor.status_code == 200 and "<h2>Positions</h2>" in actor.text
+    assert client.get("/briefing", params={"since": "soon"}).status_code in (400, 422)
