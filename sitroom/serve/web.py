@@ -291,6 +291,12 @@ def event_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- pages
 
+def _latest_development(store, story_id: str):
+    """The story's most recent merged event that happened or was reported (not planned or hypothetical)."""
+    events = [e for e in store.merged_events(story=story_id) if e.modality in ("asserted", "reported")]
+    return events[-1] if events else None
+
+
 def timeline_chart(events: list, *, width: int = 760, height: int = 150) -> Optional[dict[str, Any]]:
     """Geometry of a timeline (one dot per merged event on a date axis, stacked by day,
     sized by independent sources) for the story template. Events without a day-precise
@@ -363,6 +369,8 @@ def web_router(store: Store) -> APIRouter:
             "article_chart": bar_chart({m: {"articles": n} for m, n in months.items()}, ["articles"],
                                        classes={"articles": "bar"}),
             "event_types": queries.event_type_counts(store), "latest": list(reversed(latest)),
+            "stories": [{"story": story, "latest": _latest_development(store, story.id)}
+                        for story in store.stories(limit=10)],
             "figure_categories": queries.category_counts(store)})
 
     @router.get("/stories", response_class=HTMLResponse)

@@ -37,6 +37,12 @@ def test_story_api(client):
     assert missing.status_code == 404 and missing.json()["error"]["status"] == 404
 
 
+def test_overview_lists_stories_with_their_latest_development(client):
+    page = client.get("/")
+    story = client.get("/api/stories").json()[0]
+    assert page.status_code == 200 and f'href="/stories/{story["id"]}"' in page.text and "COOPERATE" in page.text
+
+
 def test_story_pages_render_and_escape(client):
     listing = client.get("/stories")
     assert listing.status_code == 200 and "Stories" in listing.text
