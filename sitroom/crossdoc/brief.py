@@ -723,6 +723,19 @@ def briefing_from_store(store, *, story: Optional[str] = None, since: Optional[d
                           story=story, since=since, previous=previous, now=now, **options)
 
 
+def full_briefing(store, *, story: Optional[str] = None, since: Optional[date] = None,
+                  previous: Union[None, date, datetime, Briefing] = None) -> Briefing:
+    """The briefing the CLI, the API and the web app show: positions and disputes computed
+    over the same articles as the briefing (one story's, with reprints, or all)."""
+    from .disputes import disputes
+    from .positions import load_issues, positions
+    from .update import story_articles
+
+    articles = story_articles(store, store.story(story)) if story else list(store.articles())
+    return briefing_from_store(store, story=story, since=since, previous=previous,
+                               positions=positions(articles, load_issues()), disputes=disputes(articles))
+
+
 # --------------------------------------------------------------------------- rendering
 
 

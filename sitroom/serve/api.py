@@ -558,13 +558,8 @@ def api_router(store: Store) -> APIRouter:
     def get_briefing(story: Optional[str] = Query(None, max_length=40), since: Optional[date] = Query(None),
                      previous: Optional[date] = Query(None), format: str = Query("json", pattern="^(json|md|html)$")):
         """A cited briefing (JSON, or rendered as Markdown or HTML)."""
-        from ..crossdoc.brief import briefing_from_store, render
-        from ..crossdoc.disputes import disputes
-        from ..crossdoc.positions import load_issues, positions
-        from ..crossdoc.update import story_articles
-        articles = story_articles(store, store.story(story)) if story else list(store.articles())
-        briefing = briefing_from_store(store, story=story, since=since, previous=previous,
-                                       positions=positions(articles, load_issues()), disputes=disputes(articles))
+        from ..crossdoc.brief import full_briefing, render
+        briefing = full_briefing(store, story=story, since=since, previous=previous)
         if format == "json":
             return JSONResponse(json.loads(briefing.model_dump_json()))
         body = render(briefing, format)

@@ -571,7 +571,7 @@ def brief(db: str = DbOption, story: Optional[str] = typer.Option(None, help="On
           fmt: str = typer.Option("md", "--format", "-f", help="md or html."),
           output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout).")) -> None:
     """A cited briefing: key developments, positions, figures and disputes, what changed."""
-    from ..crossdoc.brief import briefing_from_store, render
+    from ..crossdoc.brief import full_briefing, render
     store = _store(db)
     try:
         since_day = date.fromisoformat(since) if since else None
@@ -580,8 +580,7 @@ def brief(db: str = DbOption, story: Optional[str] = typer.Option(None, help="On
         errors_console.print(f"[bold red]error:[/] dates must be YYYY-MM-DD ({exc})")
         raise typer.Exit(2)
     try:
-        text = render(briefing_from_store(store, story=story, since=since_day, previous=previous_day,
-                                          **_positions_and_disputes(store, story)), fmt)
+        text = render(full_briefing(store, story=story, since=since_day, previous=previous_day), fmt)
     except SitroomError as exc:
         _fail(exc)
     if output:
@@ -589,15 +588,6 @@ def brief(db: str = DbOption, story: Optional[str] = typer.Option(None, help="On
         errors_console.print(f"wrote the briefing to {output}")
     else:
         print(text)
-
-
-def _positions_and_disputes(store: Store, story: Optional[str]) -> dict[str, Any]:
-    """Positions and disputes for a briefing, over the same articles it reads."""
-    from ..crossdoc.disputes import disputes as find_disputes
-    from ..crossdoc.positions import load_issues, positions as find_positions
-    from ..crossdoc.update import story_articles
-    articles = story_articles(store, store.story(story)) if story else list(store.articles())
-    return {"positions": find_positions(articles, load_issues()), "disputes": find_disputes(articles)}
 
 
 @app.command()

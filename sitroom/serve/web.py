@@ -396,13 +396,8 @@ def web_router(store: Store) -> APIRouter:
     @router.get("/briefing", response_class=HTMLResponse)
     def briefing_page(request: Request, story: Optional[str] = Query(None, max_length=40),
                       since: Optional[date] = None, previous: Optional[date] = None):
-        from ..crossdoc.brief import briefing_from_store
-        from ..crossdoc.disputes import disputes
-        from ..crossdoc.positions import load_issues, positions
-        from ..crossdoc.update import story_articles
-        articles = story_articles(store, store.story(story)) if story else list(store.articles())
-        briefing = briefing_from_store(store, story=story, since=since, previous=previous,
-                                       positions=positions(articles, load_issues()), disputes=disputes(articles))
+        from ..crossdoc.brief import full_briefing
+        briefing = full_briefing(store, story=story, since=since, previous=previous)
         return render(request, "briefing.html", {"title": briefing.title, "briefing": briefing,
                                                  "filters": {"story": story or "", "since": since or "",
                                                              "previous": previous or ""}})
