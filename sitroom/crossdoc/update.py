@@ -1,47 +1,96 @@
 """Bring the cross-document layer up to date after new articles are stored.
 
-New canonical articles join stories through the persisted ``StoryIndex`` (reprints
-join their original's story); then the event mentions of every story the batch
-touched are re-clustered into merged events. Work grows with the batch and the
-stories it touches, not with the whole store — except for reading and writing the
-serialised index, which is one blob.
+New canonical articles join stories through the ``StoryIndex``, which reads from and
+writes to the store's index tables only what the batch needs (reprints join their
+original's story). Then, in every story the batch touched, the merged events near the
+new articles are re-clustered with the new mentions: those that draw on a batch
+article (a re-processed article, the original of a new reprint) and those whose
+mention dates reach within ``window_days`` of a new article's date. Merged events
+further away are left as they are — the coreference model's date penalty makes a merge
+across more than a week or two all but impossible — so an update costs time in
+proportion to the batch and the news around it, not to the store or a long story.
 """
 
 from __future__ import annotations
 
-import pickle
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Iterable, Optional, Sequence
+from datetime import date, timedelta
+from typing import Collection, Iterable, Optional, Sequence
 
 from ..models import Article, MergedEvent, Story
 from ..store import Store
 from .coref import cluster_mentions, mentions_from_article
-from .stories import StoryIndex, StoryInput
+from .stories import StoryIndex, StoryInput, StoryState
 
-STATE_NAME = "story_index"
 # Modalities that report something that happened (or was said to): they decide a merged
 # event's modality before planned/hypothetical ones do.
 FACTUAL = ("asserted", "reported")
+# Days either side of the batch's dates within which merged events are re-clustered.
+DEFAULT_WINDOW_DAYS = 14
+# Articles per transaction when many arrive at once (a backfill).
+BATCH_SIZE = 1_000
 
 
 @dataclass
 class CrossdocReport:
     articles: int = 0
     stories_touched: int = 0
-    merged_events: int = 0
+    merged_events: int = 0  # merged events written (re-clustered) by this update
+    merged_events_replaced: int = 0
     story_of: dict[str, str] = field(default_factory=dict)
 
 
-def load_index(store: Store) -> StoryIndex:
-    blob = store.load_state(STATE_NAME)
-    return pickle.loads(blob) if blob else StoryIndex()
+class StoreIndexBackend:
+    """The store's index tables as a ``StoryIndex`` backend."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def documents(self) -> int:
+        return self.store.index_documents()
+
+    def terms(self, terms: Collection[str]) -> dict[str, tuple[int, int]]:
+        return self.store.index_terms(list(terms))
+
+    def postings(self, terms: Collection[str]) -> dict[str, set[str]]:
+        return self.store.index_postings(list(terms))
+
+    def states(self, story_ids: Collection[str]) -> dict[str, StoryState]:
+        return {story: StoryState.from_json(data) for story, data in self.store.index_states(list(story_ids)).items()}
+
+    def assignments(self, article_ids: Collection[str]) -> dict[str, str]:
+        return self.store.story_of(list(article_ids))
 
 
-def update_crossdoc(store: Store, article_ids: Iterable[str]) -> CrossdocReport:
-    """Assign the given (stored) articles to stories and refresh those stories' merged events."""
+def load_index(store: Store, **options) -> StoryIndex:
+    """A story index over the store's tables (reads lazily; write back with
+    ``store.save_crossdoc(index.pending_changes(), ...)``)."""
+    return StoryIndex(backend=StoreIndexBackend(store), **options)
+
+
+def update_crossdoc(store: Store, article_ids: Iterable[str], *, window_days: int = DEFAULT_WINDOW_DAYS,
+                    batch_size: int = BATCH_SIZE) -> CrossdocReport:
+    """Assign the given (stored) articles to stories and refresh the merged events
+    around them (``window_days`` <= 0: re-cluster the touched stories whole). More than
+    ``batch_size`` articles (a backfill) are taken in batches of that size, each in its
+    own transaction, so memory stays bounded."""
     ids = list(dict.fromkeys(article_ids))
+    if len(ids) <= batch_size:
+        return _update_batch(store, ids, window_days)
+    report = CrossdocReport(articles=len(ids))
+    touched: set[str] = set()
+    for start in range(0, len(ids), batch_size):
+        part = _update_batch(store, ids[start:start + batch_size], window_days)
+        touched |= set(part.story_of.values())
+        report.merged_events += part.merged_events
+        report.merged_events_replaced += part.merged_events_replaced
+        report.story_of.update(part.story_of)
+    report.stories_touched = len(touched)
+    return report
+
+
+def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocReport:
     report = CrossdocReport(articles=len(ids))
     if not ids:
         return report
@@ -49,24 +98,63 @@ def update_crossdoc(store: Store, article_ids: Iterable[str]) -> CrossdocReport:
     new = [store.get(article_id) for article_id in ids]
     originals = [a for a in new if a.duplicate_of is None]
     assignments = index.add_batch(StoryInput.from_article(a) for a in originals)
-    known = index.assignments()
+    reprints = [a for a in new if a.duplicate_of is not None]
+    known = index.where([a.duplicate_of for a in reprints])
+    for article in reprints:
+        story = assignments.get(article.duplicate_of) or known.get(article.duplicate_of)
+        if story is None:  # the original is not indexed (yet): the reprint stands in for it
+            story = index.add_batch([StoryInput.from_article(article)])[article.id]
+        assignments[article.id] = story
+    changes = index.pending_changes()
+    described = {story.id: story for story in changes.stories}
+    by_story: dict[str, list[Article]] = {}
     for article in new:
-        if article.duplicate_of is not None:
-            story = known.get(article.duplicate_of) or store.story_of([article.duplicate_of]).get(article.duplicate_of)
-            if story is None:  # the original is not indexed (yet): the reprint stands in for it
-                story = index.add_batch([StoryInput.from_article(article)])[article.id]
-            assignments[article.id] = story
-        elif article.id not in assignments:
-            assignments[article.id] = known[article.id]  # indexed before (re-processed article)
-    touched = sorted(set(assignments.values()))
-    stories = {s.id: s for s in index.stories() if s.id in touched}
-    merged = {story_id: merge_story_events(store, stories[story_id]) for story_id in touched}
-    store.save_crossdoc(state=(STATE_NAME, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)),
-                        stories=list(stories.values()), assignments=assignments, merged=merged)
-    report.stories_touched = len(touched)
-    report.merged_events = sum(len(events) for events in merged.values())
+        by_story.setdefault(assignments[article.id], []).append(article)
+    merged = {}
+    for story_id, batch in sorted(by_story.items()):
+        story = described.get(story_id) or index.stories([story_id])[0]
+        merged[story_id] = refresh_story_events(store, story, batch, window_days)
+    changes.assignments.update({a: s for a, s in assignments.items() if a not in changes.assignments})
+    store.save_crossdoc(changes, merged)
+    report.stories_touched = len(by_story)
+    report.merged_events = sum(len(written) for _, written in merged.values())
+    report.merged_events_replaced = sum(len(gone) for gone, _ in merged.values())
     report.story_of = assignments
     return report
+
+
+def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
+                         window_days: int = DEFAULT_WINDOW_DAYS) -> tuple[list[str], list[MergedEvent]]:
+    """Re-cluster the story's merged events near ``batch`` (its new or re-processed
+    articles) together with the batch's mentions; returns (ids of the merged events
+    replaced, the merged events that replace them). The set re-clustered is closed: it
+    holds every merged event of every article whose mentions it holds."""
+    dates = [a.reference_date() for a in batch]
+    if window_days <= 0 or any(d is None for d in dates):
+        # An undated article could belong anywhere in the story's time line.
+        articles = {a.id: a for a in story_articles(store, story)}
+        articles.update({a.id: a for a in batch})
+        existing = store.merged_events_of(story.id, everything=True)
+    else:
+        low, high = min(dates) - timedelta(days=window_days), max(dates) + timedelta(days=window_days)
+        articles = {a.id: a for a in batch}
+        anchors = set(articles) | {a.duplicate_of for a in batch if a.duplicate_of}
+        existing = store.merged_events_of(story.id, documents=sorted(anchors),
+                                          window=(low.isoformat(), high.isoformat()))
+        seen = {e.id for e in existing}
+        while True:  # read the articles they draw on, and any other merged event of those
+            needed = sorted(({d for e in existing for d in e.documents} | anchors) - articles.keys())
+            if not needed:
+                break
+            articles.update({d: store.get(d) for d in needed})
+            more = [e for e in store.merged_events_of(story.id, documents=needed) if e.id not in seen]
+            seen |= {e.id for e in more}
+            existing += more
+        for original in [a for a in articles.values() if a.duplicate_of is None]:
+            for reprint in store.duplicates_of(original.id):
+                if reprint["id"] not in articles:
+                    articles[reprint["id"]] = store.get(reprint["id"])
+    return [e.id for e in existing], merge_events(list(articles.values()), story.id)
 
 
 def story_articles(store: Store, story: Story) -> list[Article]:
@@ -80,16 +168,19 @@ def story_articles(store: Store, story: Story) -> list[Article]:
 
 
 def merge_story_events(store: Store, story: Story) -> list[MergedEvent]:
-    articles = story_articles(store, story)
+    """All of a story's merged events, clustered afresh."""
+    return merge_events(story_articles(store, story), story.id)
+
+
+def merge_events(articles: Sequence[Article], story_id: str) -> list[MergedEvent]:
+    """Cluster the events of ``articles`` (one story's, with their reprints) into merged events."""
     by_id = {a.id: a for a in articles}
     # Reprints are evidence, not independent mentions: cluster the originals' events and
     # attach each reprint as a further source of the same merged events.
     originals = [a for a in articles if a.duplicate_of is None or a.duplicate_of not in by_id]
-    mentions = [m for a in originals for m in mentions_from_article(a, story=story.id)]
+    mentions = [m for a in originals for m in mentions_from_article(a, story=story_id)]
     events = {(a.id, e.id): e for a in originals for e in a.events}
-    merged = []
-    for cluster in cluster_mentions(mentions):
-        merged.append(describe(cluster, events, by_id, story.id))
+    merged = [describe(cluster, events, by_id, story_id) for cluster in cluster_mentions(mentions)]
     return sorted(merged, key=lambda m: (m.event_date or (m.first_report.isoformat() if m.first_report else "~"),
                                          m.id))
 

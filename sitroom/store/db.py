@@ -14,17 +14,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 import numpy as np
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .. import dedup
 from ..errors import BadParameterError, NotFoundError, StoreError
 from ..models import Article, ItemError, MergedEvent, Story
 from . import schema
-from .migrations import migrate, writing
+from .migrations import STORY_INDEX_DOCUMENTS, migrate, writing
+
+if TYPE_CHECKING:  # the cross-document layer imports the store, not the other way round
+    from ..crossdoc.stories import IndexChanges
 
 DATE_MAX = "9999-12-31"
 # Match markers in search snippets: control characters that cannot occur in cleaned text.
@@ -321,43 +324,150 @@ class Store:
 
     # ------------------------------------------------------------------ cross-document
 
-    def load_state(self, name: str) -> Optional[bytes]:
-        c = schema.crossdoc_state.c
-        with self.engine.connect() as conn:
-            return conn.execute(select(c.data).where(c.name == name)).scalar_one_or_none()
+    # The story index's tables (``sitroom.crossdoc.stories.IndexBackend`` reads them
+    # through ``StoreIndexBackend``): each method reads only the keys it is given.
 
-    def save_crossdoc(self, *, state: tuple[str, bytes], stories: Sequence[Story], assignments: dict[str, str],
-                      merged: dict[str, list[MergedEvent]]) -> None:
-        """One transaction: the index state, the touched stories, article→story links,
-        and the merged events of each touched story (replaced whole)."""
-        st, links, me, cs = schema.stories.c, schema.article_stories.c, schema.merged_events.c, \
-            schema.crossdoc_state.c
+    def index_documents(self) -> int:
+        m = schema.meta.c
+        with self.engine.connect() as conn:
+            value = conn.execute(select(m.value).where(m.key == STORY_INDEX_DOCUMENTS)).scalar_one_or_none()
+        return int(value) if value else 0
+
+    def index_terms(self, terms: Sequence[str]) -> dict[str, tuple[int, int]]:
+        with self.engine.connect() as conn:
+            return self.index_terms_in(conn, sorted(terms))
+
+    def index_postings(self, terms: Sequence[str]) -> dict[str, set[str]]:
+        p = schema.story_index_postings.c
+        found: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(terms), 900):
+                for row in conn.execute(select(p.term, p.story_id).where(p.term.in_(chunk))):
+                    found.setdefault(row.term, set()).add(row.story_id)
+        return found
+
+    def index_states(self, story_ids: Sequence[str]) -> dict[str, dict]:
+        s = schema.story_index_states.c
+        found = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(story_ids), 900):
+                for row in conn.execute(select(s.story_id, s.data).where(s.story_id.in_(chunk))):
+                    found[row.story_id] = json.loads(row.data)
+        return found
+
+    def merged_events_of(self, story_id: str, *, documents: Sequence[str] = (),
+                         window: Optional[tuple[str, str]] = None, everything: bool = False) -> list[MergedEvent]:
+        """The story's merged events that draw on any of ``documents``, plus (given a
+        ``window`` of ISO dates, inclusive) those whose mention dates reach into it or
+        that have no dates; all of them with ``everything``."""
+        me, links = schema.merged_events.c, schema.merged_event_documents.c
+        rows = []
+        with self.engine.connect() as conn:
+            if everything:
+                rows = conn.execute(select(me.id, me.data).where(me.story_id == story_id)).all()
+            elif window is not None:
+                low, high = window
+                rows = conn.execute(select(me.id, me.data).where(
+                    me.story_id == story_id, or_(me.last_date.is_(None), me.last_date >= low),
+                    or_(me.first_date.is_(None), me.first_date <= high))).all()
+            seen = {row.id for row in rows}
+            for chunk in ([] if everything else _chunks(sorted(set(documents)), 900)):
+                for row in conn.execute(select(me.id, me.data).join(
+                        schema.merged_event_documents, links.merged_id == me.id).where(
+                        links.article_id.in_(chunk), me.story_id == story_id)):
+                    if row.id not in seen:
+                        seen.add(row.id)
+                        rows.append(row)
+        return sorted((MergedEvent.model_validate_json(row.data) for row in rows), key=lambda e: e.id)
+
+    def save_crossdoc(self, changes: "IndexChanges", merged: dict[str, tuple[Sequence[str], list[MergedEvent]]]
+                      ) -> None:
+        """One transaction: the story index's changes, the changed stories, article→story
+        links, and per story the merged events replaced (ids removed, events written)."""
         with writing(self.engine) as conn:
-            conn.execute(delete(schema.crossdoc_state).where(cs.name == state[0]))
-            conn.execute(insert(schema.crossdoc_state).values(name=state[0], data=state[1]))
-            if stories:
-                conn.execute(delete(schema.stories).where(st.id.in_([x.id for x in stories])))
+            self._save_index(conn, changes)
+            st, links = schema.stories.c, schema.article_stories.c
+            gone = sorted(changes.deleted - {x.id for x in changes.stories})
+            if changes.stories or gone:
+                conn.execute(delete(schema.stories).where(st.id.in_([x.id for x in changes.stories] + gone)))
+            if changes.stories:
                 conn.execute(insert(schema.stories), [
                     {"id": x.id, "label": x.label, "size": len(x.articles),
                      "first_date": x.first_date.isoformat() if x.first_date else None,
                      "last_date": x.last_date.isoformat() if x.last_date else None,
-                     "data": x.model_dump_json()} for x in stories])
-            if assignments:
-                conn.execute(delete(schema.article_stories).where(links.article_id.in_(list(assignments))))
+                     "data": x.model_dump_json()} for x in changes.stories])
+            if changes.assignments:
+                assigned = list(changes.assignments)
+                conn.execute(delete(schema.article_stories).where(links.article_id.in_(assigned)))
                 existing = {row.id for row in conn.execute(select(schema.articles.c.id).where(
-                    schema.articles.c.id.in_(list(assignments))))}
-                conn.execute(insert(schema.article_stories), [
-                    {"article_id": a, "story_id": story} for a, story in assignments.items() if a in existing])
-            if merged:
-                conn.execute(delete(schema.merged_events).where(me.story_id.in_(list(merged))))
-                rows = [{"id": e.id, "story_id": story, "type": e.type, "modality": e.modality,
-                         "event_date": e.event_date,
-                         "first_report": e.first_report.isoformat() if e.first_report else None,
-                         "independent_sources": e.independent_sources,
-                         "actor_ids": " " + " ".join(sorted(set(e.source + e.target))) + " ",
-                         "data": e.model_dump_json()} for story, events in merged.items() for e in events]
+                    schema.articles.c.id.in_(assigned)))}
+                rows = [{"article_id": a, "story_id": story} for a, story in changes.assignments.items()
+                        if a in existing]
                 if rows:
-                    conn.execute(insert(schema.merged_events), rows)
+                    conn.execute(insert(schema.article_stories), rows)
+            self._save_merged(conn, merged)
+
+    def _save_index(self, conn, changes: "IndexChanges") -> None:
+        t, p, s, m = (schema.story_index_terms.c, schema.story_index_postings.c, schema.story_index_states.c,
+                      schema.meta.c)
+        conn.execute(delete(schema.meta).where(m.key == STORY_INDEX_DOCUMENTS))
+        conn.execute(insert(schema.meta).values(key=STORY_INDEX_DOCUMENTS, value=str(changes.documents)))
+        terms = sorted(set(changes.frequency_increments) | set(changes.posting_sizes))
+        stored = self.index_terms_in(conn, terms)
+        fresh = [{"term": term, "documents": changes.frequency_increments.get(term, 0),
+                  "stories": changes.posting_sizes.get(term, 0)} for term in terms if term not in stored]
+        if fresh:
+            conn.execute(insert(schema.story_index_terms), fresh)
+        grown = [{"t": term, "d": changes.frequency_increments.get(term, 0),
+                  "s": changes.posting_sizes.get(term, stored[term][1])} for term in terms if term in stored]
+        if grown:
+            conn.execute(update(schema.story_index_terms).where(t.term == bindparam("t")).values(
+                documents=t.documents + bindparam("d"), stories=bindparam("s")), grown)
+        if changes.new_postings:
+            pairs = sorted(changes.new_postings)
+            existing = set()
+            for chunk in _chunks(sorted({term for term, _ in pairs}), 900):
+                existing |= {(row.term, row.story_id) for row in conn.execute(
+                    select(p.term, p.story_id).where(p.term.in_(chunk)))}
+            rows = [{"term": term, "story_id": story} for term, story in pairs if (term, story) not in existing]
+            if rows:
+                conn.execute(insert(schema.story_index_postings), rows)
+        written = sorted(changes.states)
+        for chunk in _chunks(written + sorted(changes.deleted), 900):
+            conn.execute(delete(schema.story_index_states).where(s.story_id.in_(chunk)))
+        if written:
+            conn.execute(insert(schema.story_index_states), [
+                {"story_id": story, "data": json.dumps(changes.states[story].to_json())} for story in written])
+
+    @staticmethod
+    def index_terms_in(conn, terms: Sequence[str]) -> dict[str, tuple[int, int]]:
+        t = schema.story_index_terms.c
+        found = {}
+        for chunk in _chunks(list(terms), 900):
+            for row in conn.execute(select(t.term, t.documents, t.stories).where(t.term.in_(chunk))):
+                found[row.term] = (row.documents, row.stories)
+        return found
+
+    @staticmethod
+    def _save_merged(conn, merged: dict[str, tuple[Sequence[str], list[MergedEvent]]]) -> None:
+        me, links = schema.merged_events.c, schema.merged_event_documents.c
+        removed = sorted({event_id for gone, _ in merged.values() for event_id in gone})
+        for chunk in _chunks(removed, 900):
+            conn.execute(delete(schema.merged_events).where(me.id.in_(chunk)))
+            conn.execute(delete(schema.merged_event_documents).where(links.merged_id.in_(chunk)))
+        events = [(story, e) for story, (_, written) in merged.items() for e in written]
+        if not events:
+            return
+        conn.execute(insert(schema.merged_events), [
+            {"id": e.id, "story_id": story, "type": e.type, "modality": e.modality, "event_date": e.event_date,
+             "first_report": e.first_report.isoformat() if e.first_report else None,
+             "first_date": e.first_date.isoformat() if e.first_date else None,
+             "last_date": e.last_date.isoformat() if e.last_date else None,
+             "independent_sources": e.independent_sources,
+             "actor_ids": " " + " ".join(sorted(set(e.source + e.target))) + " ",
+             "data": e.model_dump_json()} for story, e in events])
+        conn.execute(insert(schema.merged_event_documents), [
+            {"merged_id": e.id, "article_id": article} for _, e in events for article in sorted(set(e.documents))])
 
     def stories(self, *, limit: Optional[int] = None, since: Optional[str] = None) -> list[Story]:
         st = schema.stories.c

@@ -4,10 +4,11 @@ function appended to ``MIGRATIONS``; shipped ones are never edited."""
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 from . import schema
 
@@ -31,9 +32,76 @@ def _crossdoc(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _story_index_tables(conn: Connection) -> None:
+    """Story index as tables, merged-event dates and documents; a pickled index left by
+    version 2 is converted (see ``convert_pickled_index``)."""
+    for table in schema.STORY_INDEX_TABLES:
+        table.create(conn, checkfirst=True)
+    columns = {c["name"] for c in inspect(conn).get_columns("merged_events")}
+    for name in ("first_date", "last_date"):
+        if name not in columns:
+            conn.execute(text(f"ALTER TABLE merged_events ADD COLUMN {name} VARCHAR(10)"))
+    for index in schema.merged_events.indexes:
+        index.create(conn, checkfirst=True)
+    me = schema.merged_events.c
+    rows = conn.execute(select(me.id, me.data)).all()
+    for row in rows:
+        data = json.loads(row.data)
+        conn.execute(schema.merged_events.update().where(me.id == row.id).values(
+            first_date=data.get("first_date"), last_date=data.get("last_date")))
+    links = [{"merged_id": row.id, "article_id": article}
+             for row in rows for article in sorted(set(json.loads(row.data).get("documents", [])))]
+    if links:
+        conn.execute(schema.merged_event_documents.insert(), links)
+    state = schema.crossdoc_state.c
+    blob = conn.execute(select(state.data).where(state.name == "story_index")).scalar_one_or_none()
+    if blob is not None:
+        convert_pickled_index(conn, blob)
+        conn.execute(schema.crossdoc_state.delete().where(state.name == "story_index"))
+
+
+def convert_pickled_index(conn: Connection, blob: bytes) -> None:
+    """Write a version-2 story index (a pickled in-memory ``StoryIndex``) into the index
+    tables. Its attributes are read, not its methods, so the class may have moved on."""
+    import pickle
+
+    old = pickle.loads(blob)
+    stats, postings, stories = old._stats, old._postings, old._stories
+    articles = getattr(old, "_articles", {})
+    posting_sizes = {term: len(ids) for term, ids in postings.items()}
+    terms = set(stats.frequency) | set(posting_sizes)
+    if terms:
+        conn.execute(schema.story_index_terms.insert(), [
+            {"term": t, "documents": int(stats.frequency.get(t, 0)), "stories": posting_sizes.get(t, 0)}
+            for t in sorted(terms)])
+    rows = [{"term": t, "story_id": s} for t, ids in postings.items() for s in sorted(ids)]
+    if rows:
+        conn.execute(schema.story_index_postings.insert(), rows)
+    states = []
+    for story_id, state in stories.items():
+        members = state.members
+        if isinstance(members, list):  # version 2 kept ids only; dates and outlets were on the articles
+            members = {a: (getattr(articles.get(a), "published", None), getattr(articles.get(a), "outlet", None))
+                       for a in members}
+        data = {"members": {a: [d.isoformat() if d else None, o] for a, (d, o) in members.items()},
+                "centroid": dict(state.centroid), "norm2": float(state.centroid_norm2),
+                "actors": dict(state.actors), "event_types": dict(state.event_types),
+                "dates": {d.isoformat(): n for d, n in state.dates.items()}}
+        states.append({"story_id": story_id, "data": json.dumps(data)})
+    if states:
+        conn.execute(schema.story_index_states.insert(), states)
+    conn.execute(schema.meta.delete().where(schema.meta.c.key == STORY_INDEX_DOCUMENTS))
+    conn.execute(schema.meta.insert().values(key=STORY_INDEX_DOCUMENTS, value=str(int(stats.documents))))
+
+
+# meta key holding the number of articles in the story index.
+STORY_INDEX_DOCUMENTS = "story_index_documents"
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "articles, records, duplicate index, full-text search", _initial),
     (2, "stories, merged events, story index state", _crossdoc),
+    (3, "story index as tables, merged-event dates and documents", _story_index_tables),
 ]
 LATEST = MIGRATIONS[-1][0]
 

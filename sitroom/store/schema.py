@@ -146,6 +146,11 @@ merged_events = Table(
     Column("independent_sources", Integer, nullable=False),
     Column("actor_ids", Text, nullable=False),  # " id1 id2 " for LIKE '% id %' filters
     Column("data", Text, nullable=False),
+    # Dates of the mentions' articles (migration 3): an update re-clusters only the
+    # merged events whose span reaches the new articles' dates.
+    Column("first_date", String(10)),
+    Column("last_date", String(10)),
+    Index("ix_merged_events_story_last", "story_id", "last_date"),
 )
 
 crossdoc_state = Table(
@@ -155,6 +160,39 @@ crossdoc_state = Table(
 )
 
 CROSSDOC_TABLES = (stories, article_stories, merged_events, crossdoc_state)
+
+# The story index as tables (migration 3), so an update reads only what its batch needs
+# instead of one serialised blob: document frequency and posting size per term, the
+# postings (term -> stories), and each story's state (centroid, members, counts) as JSON.
+story_index_terms = Table(
+    "story_index_terms", metadata,
+    Column("term", String(200), primary_key=True),
+    Column("documents", Integer, nullable=False),
+    Column("stories", Integer, nullable=False),
+)
+
+story_index_postings = Table(
+    "story_index_postings", metadata,
+    Column("term", String(200), primary_key=True),
+    Column("story_id", String(40), primary_key=True),
+)
+
+story_index_states = Table(
+    "story_index_states", metadata,
+    Column("story_id", String(40), primary_key=True),
+    Column("data", Text, nullable=False),
+)
+
+# Which articles each merged event draws on: finds the merged events a re-processed
+# article or a new reprint belongs to without scanning its story.
+merged_event_documents = Table(
+    "merged_event_documents", metadata,
+    Column("merged_id", String(64), primary_key=True),
+    Column("article_id", String(32), primary_key=True),
+    Index("ix_merged_event_documents_article", "article_id"),
+)
+
+STORY_INDEX_TABLES = (story_index_terms, story_index_postings, story_index_states, merged_event_documents)
 
 # Record tables filled from an Article's lists, replaced whole when the article is re-processed.
 RECORD_TABLES = (actor_mentions, events, quotes, figures, times)

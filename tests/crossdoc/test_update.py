@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sitroom.crossdoc.update import independent_sources, update_crossdoc
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitroom.crossdoc.stories import StoryIndex, StoryInput
+from sitroom.crossdoc.update import independent_sources, load_index, update_crossdoc
 from sitroom.models import ArticleActor, Event, EventActor, Span
 from tests.conftest import make_article
 
@@ -12,6 +16,10 @@ SWAP = ("Russia and Ukraine exchanged 1,000 prisoners each on Friday in the larg
         "Moscow and Kyiv said after the first direct talks in three years were held in Istanbul.")
 SWAP_FOLLOW = ("A second exchange of prisoners between Russia and Ukraine was completed in Istanbul talks follow-up, "
                "officials said, as the two sides swapped hundreds more soldiers after the Istanbul meeting.")
+EARLY_SWAP = ("Russia and Ukraine exchanged 175 prisoners of war on Saturday in a swap brokered by the United Arab "
+              "Emirates, officials in Moscow and Kyiv said, the latest of several exchanges this winter.")
+SWAP_SAME = ("Officials in Kyiv and Moscow said Russia and Ukraine exchanged 1,000 prisoners each on Friday, the "
+             "biggest swap since the invasion, agreed at the first direct talks in three years in Istanbul.")
 SANCTIONS = ("The Treasury imposed sanctions on Rosneft and Lukoil on Wednesday, its broadest measures against "
              "Russia's oil industry, and said more penalties could follow for buyers of Russian crude.")
 
@@ -88,3 +96,119 @@ def test_a_version_1_store_is_migrated(tmp_path):
     store = open_store(str(path))
     assert store.schema_version == migrations.LATEST >= 2
     assert store.stories() == [] and store.merged_events() == []
+
+
+def test_a_version_2_store_with_a_pickled_index_is_converted(tmp_path):
+    """Version 2 kept the story index as one pickled object; version 3 reads its
+    attributes into the index tables, and new articles keep joining its stories."""
+    import pickle
+    from types import SimpleNamespace
+
+    from sqlalchemy import create_engine
+
+    from sitroom.crossdoc.similarity import TermStatistics
+    from sitroom.crossdoc.stories import StoryIndex
+    from sitroom.store import migrations, open_store
+
+    reference = StoryIndex()
+    first = StoryInput(id="talks-1", text=SWAP, published=date(2025, 5, 23), outlet="Harbor Wire")
+    reference.add_batch([first])
+    story_id = reference.story_id("talks-1")
+    state = reference._stories[story_id]
+    stats = TermStatistics()
+    stats.documents, stats.frequency = reference._stats.documents, reference._stats.frequency
+    # The version-2 layout: members as a list, dates and outlets on the indexed inputs.
+    legacy = SimpleNamespace(_stats=stats, _postings=dict(reference._postings), _articles={"talks-1": first},
+                             _stories={story_id: SimpleNamespace(
+                                 members=["talks-1"], centroid=state.centroid, centroid_norm2=state.centroid_norm2,
+                                 actors=state.actors, event_types=state.event_types, dates=state.dates)})
+    path = tmp_path / "v2.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with migrations.writing(engine) as conn:
+        migrations.MIGRATIONS[0][2](conn)
+        migrations.MIGRATIONS[1][2](conn)
+        conn.execute(migrations.schema.meta.insert().values(key="schema_version", value="2"))
+        conn.execute(migrations.schema.crossdoc_state.insert().values(name="story_index", data=pickle.dumps(legacy)))
+    engine.dispose()
+    store = open_store(str(path))
+    assert store.schema_version == migrations.LATEST >= 3
+    assert store.index_documents() == 1
+    index = load_index(store)
+    follow = StoryInput(id="talks-2", text=SWAP_FOLLOW, published=date(2025, 5, 24))
+    assert index.add(follow) == story_id == reference.add(follow)
+    (story,) = index.stories([story_id])
+    assert story.articles == ["talks-1", "talks-2"] and story.outlets == ["Harbor Wire"]
+
+
+STORY_WORDS = ["ceasefire", "drone", "geneva", "sanctions", "refinery", "kharkiv", "envoy", "prisoner", "grain",
+               "port", "missile", "talks", "frontline", "energy", "summit", "odesa", "istanbul", "treasury"]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(STORY_WORDS), min_size=3, max_size=10), min_size=2, max_size=14),
+       st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=6))
+def test_the_stored_index_clusters_like_the_one_in_memory(texts, batch_sizes):
+    """Batch after batch, the index read from and written to the store's tables gives
+    the stories the in-memory index gives."""
+    from sitroom.store import open_store
+
+    store = open_store(":memory:")
+    stored_articles = [make_article(" ".join(words) + f" (report {i})", key=f"a{i}",
+                                    published=date(2025, 11, 1 + i % 9)) for i, words in enumerate(texts)]
+    store.put_batch([(a, "h") for a in stored_articles], "p")  # article→story links need stored articles
+    articles = [StoryInput.from_article(a) for a in stored_articles]
+    in_memory = StoryIndex(max_postings=3)  # small, so postings also cross the limit
+    start = 0
+    for size in batch_sizes * 5:
+        batch = articles[start:start + size]
+        if not batch:
+            break
+        start += size
+        stored = load_index(store, max_postings=3)
+        assert stored.add_batch(batch) == in_memory.add_batch(batch)
+        store.save_crossdoc(stored.pending_changes(), {})
+    expected = {s.id: s.model_dump() for s in in_memory.stories()}
+    assert {s.id: s.model_dump() for s in store.stories()} == expected
+    assert store.index_documents() == len(in_memory)
+    assert store.story_of([a.id for a in articles]) == in_memory.assignments()
+
+
+def test_an_update_reclusters_only_the_merged_events_near_the_new_articles(store):
+    """A follow-up a week later merges with the swap it reports; a report from months
+    before stays as it was (not read, not rewritten)."""
+    early = with_exchange_event(make_article(EARLY_SWAP, key="march", published=date(2025, 3, 1),
+                                             outlet="Harbor Wire"))
+    early.events[0].date = "2025-03-01"
+    swap = with_exchange_event(make_article(SWAP, key="may", published=date(2025, 5, 23), outlet="Eastbridge Times"))
+    store.put_batch([(early, "h"), (swap, "h")], "p")
+    update_crossdoc(store, [early.id, swap.id], window_days=0)  # same story: the swap talks
+    story_id = store.story_of([swap.id])[swap.id]
+    assert store.story_of([early.id])[early.id] == story_id
+    before = {e.id: e for e in store.merged_events(story=story_id)}
+    assert len(before) == 2  # two swaps two months apart are two events
+    follow = with_exchange_event(make_article(SWAP_SAME, key="follow", published=date(2025, 5, 24),
+                                              outlet="Danube Daily"))
+    store.put_batch([(follow, "h")], "p")
+    report = update_crossdoc(store, [follow.id], window_days=14)
+    assert report.story_of[follow.id] == story_id
+    assert report.merged_events_replaced == 1  # the May swap only
+    after = {e.id: e for e in store.merged_events(story=story_id)}
+    march = next(e for e in before.values() if early.id in e.documents)
+    assert after[march.id] == march
+    (may,) = [e for e in after.values() if swap.id in e.documents]
+    assert set(may.documents) == {swap.id, follow.id} and may.independent_sources == 2
+    # The same articles re-clustered whole give the same merged events.
+    update_crossdoc(store, [follow.id], window_days=0)
+    assert {e.id: e for e in store.merged_events(story=story_id)} == after
+
+
+def test_a_large_update_is_taken_in_batches(store):
+    articles = [with_exchange_event(make_article(text, key=f"k{i}", published=date(2025, 5, 23 + i)))
+                for i, text in enumerate((SWAP, SWAP_SAME, EARLY_SWAP))]
+    store.put_batch([(a, "h") for a in articles], "p")
+    report = update_crossdoc(store, [a.id for a in articles], batch_size=2)
+    assert report.articles == 3 and sorted(report.story_of) == sorted(a.id for a in articles)
+    assert store.story_of([a.id for a in articles]) == report.story_of
+    assert report.stories_touched == len(set(report.story_of.values()))
+    documents = sorted(d for e in store.merged_events() for d in e.documents)
+    assert documents == sorted(a.id for a in articles)  # every mention in exactly one merged event
