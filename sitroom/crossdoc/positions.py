@@ -298,6 +298,16 @@ def _position(statements: list[Statement], actor_id: str, actor_name: str, issue
                     changed_from=changed_from, changed_on=changed_on)
 
 
+def actor_filter(actor: Optional[str], by_country: bool = False) -> dict[str, Union[str, bool]]:
+    """``Store.articles`` arguments that read only the articles a ``positions(actor=...)``
+    call can draw on: a statement's holder is always one of its article's linked actors,
+    and only canonical articles are read (over a whole store a reprint never stands in
+    for its original, which is always there)."""
+    if not actor:
+        return {}
+    return {"actor_country" if by_country else "actor": actor, "include_duplicates": False}
+
+
 def positions(articles: Iterable[Article], issues: Sequence[Issue], *, actor: Optional[str] = None,
               since: Optional[date] = None, by_country: bool = False) -> list[Position]:
     """Each actor's position on each issue, with its evidence, sorted by actor then issue.

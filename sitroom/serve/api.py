@@ -545,8 +545,9 @@ def api_router(store: Store) -> APIRouter:
                       by_country: bool = Query(False, description="group actors by country code"),
                       since: Optional[date] = Query(None)):
         """What each actor demands, offers, accepts, rejects or threatens per negotiation issue."""
-        from ..crossdoc.positions import load_issues, positions
-        return positions(store.articles(), load_issues(), actor=actor, since=since, by_country=by_country)
+        from ..crossdoc.positions import actor_filter, load_issues, positions
+        return positions(store.articles(**actor_filter(actor, by_country)), load_issues(), actor=actor, since=since,
+                         by_country=by_country)
 
     @router.get("/disputes", response_model=list[Dispute], tags=["stories"])
     def get_disputes(kind: Optional[str] = Query(None, pattern="^(figure|title|agree_reject|unattributed)$")):

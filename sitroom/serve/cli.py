@@ -599,12 +599,12 @@ def positions(db: str = DbOption, actor: Optional[str] = typer.Option(None, help
                                                                                   "packaged sitroom/data/issues.yaml)."),
               as_json: bool = typer.Option(False, "--json")) -> None:
     """What each party demands, offers, accepts and rejects, per negotiation issue, and when that changed."""
-    from ..crossdoc.positions import load_issues, positions as find_positions
+    from ..crossdoc.positions import actor_filter, load_issues, positions as find_positions
     store = _store(db)
     try:
         since_day = date.fromisoformat(since) if since else None
-        found = find_positions(store.articles(), load_issues(issues_file), actor=actor, since=since_day,
-                               by_country=by_country)
+        found = find_positions(store.articles(**actor_filter(actor, by_country)), load_issues(issues_file),
+                               actor=actor, since=since_day, by_country=by_country)
     except ValueError as exc:
         errors_console.print(f"[bold red]error:[/] --since must be YYYY-MM-DD ({exc})")
         raise typer.Exit(2)

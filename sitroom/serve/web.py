@@ -453,8 +453,8 @@ def web_router(store: Store) -> APIRouter:
         _, as_target = queries.events(store, actor=actor_id, role="target", limit=200)
         _, quote_rows = queries.quotes(store, speaker=actor_id, limit=100)
         network = queries.actor_network(store, actor_id)
-        from ..crossdoc.positions import load_issues, positions
-        stated = positions(store.articles(), load_issues(), actor=actor_id)
+        from ..crossdoc.positions import actor_filter, load_issues, positions
+        stated = positions(store.articles(**actor_filter(actor_id)), load_issues(), actor=actor_id)
         return render(request, "actor.html", {
             "title": profile["name"], "actor": profile, "as_source": as_source, "as_target": as_target,
             "quotes": quote_rows, "network": network_chart(network), "positions": stated})

@@ -244,11 +244,18 @@ class Store:
 
     def articles(self, *, limit: Optional[int] = None, offset: int = 0, genre: Optional[str] = None,
                  outlet: Optional[str] = None, language: Optional[str] = None,
-                 include_duplicates: bool = True) -> Iterator[Article]:
-        """Articles in a stable order (published, id), streamed."""
-        a = schema.articles.c
+                 include_duplicates: bool = True, actor: Optional[str] = None,
+                 actor_country: Optional[str] = None) -> Iterator[Article]:
+        """Articles in a stable order (published, id), streamed. ``actor`` / ``actor_country``:
+        only articles where that actor (or an actor of that country) was linked — an
+        indexed look-up, so per-actor views read that actor's articles, not the store."""
+        a, m = schema.articles.c, schema.actor_mentions.c
         query = select(a.data, a.duplicate_of, a.duplicate_kind).order_by(
             func.coalesce(a.published, DATE_MAX), a.id)
+        if actor:
+            query = query.where(a.id.in_(select(m.article_id).where(m.actor_id == actor)))
+        if actor_country:
+            query = query.where(a.id.in_(select(m.article_id).where(m.country == actor_country)))
         if genre:
             query = query.where(a.genre == genre)
         if outlet:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sitroom.export import SCHEMA_PATH, export_schema
+from sitroom.models import Position
 from sitroom.serve.cli import app
 from tests.conftest import EXAMPLES, REPO
 
@@ -181,6 +182,16 @@ def test_positions_and_disputes(demo_db):
     russia = [json.loads(line) for line in invoke("positions", "--db", demo_db, "--actor", "RUS", "--by-country",
                                                   "--json").splitlines()]
     assert russia and all(p["actor_id"] == "RUS" for p in russia)
+    # --actor reads only the articles where the actor is linked, and misses nothing.
+    from sitroom.crossdoc.positions import load_issues, positions
+    from sitroom.store import open_store
+    every = positions(open_store(str(demo_db)).articles(), load_issues(), by_country=True)
+    assert [p for p in every if p.actor_id == "RUS"] == [Position.model_validate(p) for p in russia]
+    by_actor = positions(open_store(str(demo_db)).articles(), load_issues())
+    for actor in {p.actor_id for p in by_actor}:
+        assert [json.loads(line) for line in invoke("positions", "--db", demo_db, "--actor", actor,
+                                                     "--json").splitlines()] == \
+            [p.model_dump(mode="json") for p in by_actor if p.actor_id == actor]
     kinds = {json.loads(line)["kind"] for line in invoke("disputes", "--db", demo_db, "--json").splitlines()}
     assert {"figure", "title"} <= kinds
     stale = invoke("disputes", "--db", demo_db, "--kind", "title")
