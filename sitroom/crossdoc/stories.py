@@ -43,6 +43,7 @@ arrives: that is what makes it incremental.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 from collections import Counter, defaultdict
@@ -89,8 +90,10 @@ class _StoryState:
     actors: Counter = field(default_factory=Counter)
     event_types: Counter = field(default_factory=Counter)
     dates: Counter = field(default_factory=Counter)
+    _sorted_dates: Optional[list[date]] = field(default=None, repr=False, compare=False)
 
     def add(self, item: StoryInput, vector: dict[str, float]) -> None:
+        self._sorted_dates = None
         self._move(vector, 1.0)
         self.members[item.id] = (item.published, item.outlet)
         self.actors.update(item.actors)
@@ -99,6 +102,7 @@ class _StoryState:
             self.dates[item.published] += 1
 
     def remove(self, item: StoryInput, vector: dict[str, float]) -> None:
+        self._sorted_dates = None
         self._move(vector, -1.0)
         del self.members[item.id]
         self.actors.subtract(item.actors)
@@ -120,6 +124,18 @@ class _StoryState:
                 self.centroid[term] = updated
             else:
                 self.centroid.pop(term, None)
+
+    def nearest_date(self, day: date) -> Optional[date]:
+        """The story's date closest to ``day`` (the earlier on a tie), by bisection over
+        the sorted dates: a story that runs for years has a date for every day."""
+        if not self.dates:
+            return None
+        if self._sorted_dates is None:
+            self._sorted_dates = sorted(self.dates)
+        ordered = self._sorted_dates
+        at = bisect.bisect_left(ordered, day)
+        neighbours = ordered[max(0, at - 1):at + 1]
+        return min(neighbours, key=lambda d: (abs((d - day).days), d))
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types; floats survive a JSON round trip exactly (shortest repr)."""
@@ -360,8 +376,9 @@ class StoryIndex:
         if events is not None:
             parts.append((self.event_weight, events))
         score = sum(w * s for w, s in parts) / sum(w for w, _ in parts)
-        if item.published and state.dates:
-            decay = max(time_decay(item.published, d, self.half_life_days) for d in state.dates)
+        nearest = state.nearest_date(item.published) if item.published else None
+        if nearest is not None:
+            decay = time_decay(item.published, nearest, self.half_life_days)
             score *= 1.0 - self.time_weight * (1.0 - decay)
         return score
 

@@ -129,3 +129,17 @@ def test_batches_in_sequence_keep_every_article_in_exactly_one_story():
     assignments = index.assignments()
     assert sorted(assignments) == sorted(a.id for a in STRIKES + GENEVA)
     assert assignments["geneva-bbc"] == assignments["geneva-reuters"] != assignments["odesa-strike"]
+
+
+def test_nearest_date_of_a_story():
+    from collections import Counter
+
+    from sitroom.crossdoc.stories import StoryState
+
+    state = StoryState(dates=Counter({date(2025, 11, 1): 2, date(2025, 11, 10): 1, date(2025, 11, 20): 1}))
+    assert state.nearest_date(date(2025, 10, 1)) == date(2025, 11, 1)
+    assert state.nearest_date(date(2025, 11, 14)) == date(2025, 11, 10)
+    assert state.nearest_date(date(2025, 11, 15)) == date(2025, 11, 10)  # a tie: the earlier
+    assert state.nearest_date(date(2025, 11, 16)) == date(2025, 11, 20)
+    assert state.nearest_date(date(2026, 1, 1)) == date(2025, 11, 20)
+    assert StoryState().nearest_date(date(2025, 11, 1)) is None

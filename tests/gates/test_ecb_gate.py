@@ -1,4 +1,5 @@
-"""Quality gate: stories and event coreference on ECB+ dev must not fall below the pinned floors."""
+"""Quality gate: stories and event coreference on ECB+ dev must not fall below the pinned floors
+(bench/gates/ecb.json: `floor`, and `floor_semantic` where the semantic extra is installed)."""
 
 from __future__ import annotations
 
@@ -26,5 +27,9 @@ def test_ecb_scores_stay_above_floor():
     if not bench.SCORER.exists() or not bench.DEFAULT_GOLD.exists():
         pytest.skip(f"official scorer or ECB+ dev not found under {bench.SHARED}")
     metrics = bench.run(peer=False)["sitroom"]
-    for name, floor in GATE["floor"].items():
-        assert metrics[name] >= floor, f"{name} {metrics[name]:.3f} fell below the floor {floor}"
+    # With the semantic extra installed (requirements-semantic.txt) the bench uses it,
+    # and its own, higher floors apply.
+    floors = GATE["floor"] | (GATE["floor_semantic"] if metrics["semantic"] else {})
+    for name, floor in floors.items():
+        assert metrics[name] >= floor, (f"{name} {metrics[name]:.3f} fell below the floor {floor} "
+                                        f"(semantic extra {'used' if metrics['semantic'] else 'not installed'})")
