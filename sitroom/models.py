@@ -329,6 +329,7 @@ class Story(Record):
     key_actors: list[str] = Field(default_factory=list)
     key_terms: list[str] = Field(default_factory=list)
     articles: list[str] = Field(default_factory=list, description="article ids, earliest first")
+    size: int = Field(0, description="number of articles (their reprints are evidence, not counted)")
     outlets: list[str] = Field(default_factory=list)
     first_date: Optional[date] = None
     last_date: Optional[date] = None

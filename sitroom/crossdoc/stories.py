@@ -81,10 +81,13 @@ class StoryInput:
 
 @dataclass
 class _StoryState:
-    """A story as the index needs it: members (id -> (date, outlet)), the sum of their
-    TF-IDF vectors and its squared norm, and counts of actors, event types and dates."""
+    """A story as the index needs it: its size, the sum of its articles' TF-IDF vectors
+    and its squared norm, and counts of outlets, actors, event types and dates. Which
+    articles it holds is not part of it (the store keeps that in ``article_stories``), so
+    reading and writing a state does not grow with the story."""
 
-    members: dict[str, tuple[Optional[date], Optional[str]]] = field(default_factory=dict)
+    size: int = 0
+    outlets: Counter = field(default_factory=Counter)
     centroid: dict[str, float] = field(default_factory=dict)
     centroid_norm2: float = 0.0
     actors: Counter = field(default_factory=Counter)
@@ -95,7 +98,9 @@ class _StoryState:
     def add(self, item: StoryInput, vector: dict[str, float]) -> None:
         self._sorted_dates = None
         self._move(vector, 1.0)
-        self.members[item.id] = (item.published, item.outlet)
+        self.size += 1
+        if item.outlet:
+            self.outlets[item.outlet] += 1
         self.actors.update(item.actors)
         self.event_types.update(item.event_types)
         if item.published:
@@ -104,12 +109,14 @@ class _StoryState:
     def remove(self, item: StoryInput, vector: dict[str, float]) -> None:
         self._sorted_dates = None
         self._move(vector, -1.0)
-        del self.members[item.id]
+        self.size -= 1
+        if item.outlet:
+            self.outlets[item.outlet] -= 1
         self.actors.subtract(item.actors)
         self.event_types.subtract(item.event_types)
         if item.published:
             self.dates[item.published] -= 1
-        for counter in (self.actors, self.event_types, self.dates):
+        for counter in (self.outlets, self.actors, self.event_types, self.dates):
             for key in [k for k, n in counter.items() if n <= 0]:
                 del counter[key]
 
@@ -139,14 +146,12 @@ class _StoryState:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types; floats survive a JSON round trip exactly (shortest repr)."""
-        return {"members": {a: [d.isoformat() if d else None, o] for a, (d, o) in self.members.items()},
-                "centroid": self.centroid, "norm2": self.centroid_norm2, "actors": dict(self.actors),
+        return {"size": self.size, "outlets": dict(self.outlets), "centroid": self.centroid, "norm2": self.centroid_norm2, "actors": dict(self.actors),
                 "event_types": dict(self.event_types), "dates": {d.isoformat(): n for d, n in self.dates.items()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "_StoryState":
-        return cls(members={a: (date.fromisoformat(d) if d else None, o) for a, (d, o) in data["members"].items()},
-                   centroid=dict(data["centroid"]), centroid_norm2=float(data["norm2"]),
+        return cls(size=int(data["size"]), outlets=Counter(data["outlets"]), centroid=dict(data["centroid"]), centroid_norm2=float(data["norm2"]),
                    actors=Counter(data["actors"]), event_types=Counter(data["event_types"]),
                    dates=Counter({date.fromisoformat(d): n for d, n in data["dates"].items()}))
 
@@ -178,7 +183,7 @@ class IndexChanges:
     """What one index object changed, to be written back in one transaction: absolute
     document count, document-frequency increments, new postings with each changed
     term's new posting size, stories to write (state + description) or delete, and
-    where the batch's articles went."""
+    where the batch's articles went (with their dates, which order a story's list)."""
 
     documents: int = 0
     frequency_increments: Counter = field(default_factory=Counter)
@@ -188,6 +193,7 @@ class IndexChanges:
     stories: list[Story] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)
     assignments: dict[str, str] = field(default_factory=dict)
+    dates: dict[str, Optional[date]] = field(default_factory=dict)  # reference date of each assigned article
 
 
 def _share(values: frozenset[str], known: Counter) -> Optional[float]:
@@ -225,6 +231,7 @@ class StoryIndex:
         # without one they are the whole index.
         self._stats = TermStatistics()
         self._story_of: dict[str, str] = {}
+        self._dates: dict[str, Optional[date]] = {}  # the (reference) date of each article placed here
         self._stories: dict[str, _StoryState] = {}
         self._postings: dict[str, set[str]] = defaultdict(set)
         self._posting_sizes: dict[str, int] = {}  # backend only: stored sizes of terms not read
@@ -269,7 +276,7 @@ class StoryIndex:
             story = self._stories[story_id]
             story.remove(item, vectors[item.id])
             self._changes.states[story_id] = story
-            if not story.members:
+            if story.size <= 0:
                 del self._stories[story_id]
                 self._changes.states.pop(story_id)
                 self._changes.deleted.add(story_id)
@@ -294,6 +301,7 @@ class StoryIndex:
         self._stories[best].add(item, vector)
         self._changes.states[best] = self._stories[best]
         self._story_of[item.id] = best
+        self._dates[item.id] = item.published
         for term in top_terms:
             posting = self._postings[term]
             if best not in posting:
@@ -415,28 +423,35 @@ class StoryIndex:
         return dict(self._story_of)
 
     def stories(self, story_ids: Optional[Collection[str]] = None) -> list[Story]:
-        """The given stories (default: all this object holds), largest first (then by id)."""
+        """The given stories (default: all this object holds), largest first (then by
+        id). Their article lists hold the articles this object has placed: every
+        article without a backend; with one, the store lists them (``Store.story``)."""
         if story_ids is not None:
             self._read_states(set(story_ids))
         chosen = self._stories if story_ids is None else {s: self._stories[s] for s in story_ids if s in self._stories}
-        stories = [self._describe(story_id, state) for story_id, state in chosen.items()]
+        members: dict[str, list[str]] = defaultdict(list)
+        for article, story in self._story_of.items():
+            if story in chosen and article in self._dates:
+                members[story].append(article)
+        stories = [self._describe(story_id, state, members[story_id]) for story_id, state in chosen.items()]
         return sorted(stories, key=lambda s: (-len(s.articles), s.id))
 
     def pending_changes(self) -> IndexChanges:
-        """What this object changed since it was made (with descriptions of the changed
-        stories), for a backend to write back."""
+        """What this object changed since it was made, with descriptions of the changed
+        stories (without article lists: the assignments say who joined), for a backend
+        to write back."""
         changes = self._changes
-        changes.stories = [self._describe(story_id, state) for story_id, state in sorted(changes.states.items())]
+        changes.stories = [self._describe(story_id, state, []) for story_id, state in sorted(changes.states.items())]
+        changes.dates = {article: self._dates.get(article) for article in changes.assignments}
         return changes
 
-    def _describe(self, story_id: str, state: _StoryState) -> Story:
-        members = sorted(state.members.items(), key=lambda kv: (kv[1][0] or date.min, kv[0]))
+    def _describe(self, story_id: str, state: _StoryState, articles: list[str]) -> Story:
         key_actors = [a for a, _ in sorted(state.actors.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_actors]]
         key_terms = [t for t, _ in sorted(state.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_terms]]
         dates = sorted(state.dates)
         label = ", ".join(key_actors)
         label = f"{label} — {' '.join(key_terms)}" if label else " ".join(key_terms)
         return Story(id=story_id, label=label, key_actors=key_actors, key_terms=key_terms,
-                     articles=[article for article, _ in members],
-                     outlets=sorted({outlet for _, (_, outlet) in members if outlet}),
+                     articles=sorted(articles, key=lambda a: (self._dates.get(a) or date.min, a)),
+                     outlets=sorted(state.outlets), size=state.size,
                      first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None)

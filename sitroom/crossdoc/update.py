@@ -114,7 +114,10 @@ def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocRep
     for story_id, batch in sorted(by_story.items()):
         story = described.get(story_id) or index.stories([story_id])[0]
         merged[story_id] = refresh_story_events(store, story, batch, window_days)
-    changes.assignments.update({a: s for a, s in assignments.items() if a not in changes.assignments})
+    for article in reprints:
+        if article.id not in changes.assignments:
+            changes.assignments[article.id] = assignments[article.id]
+            changes.dates[article.id] = article.reference_date()
     store.save_crossdoc(changes, merged)
     report.stories_touched = len(by_story)
     report.merged_events = sum(len(written) for _, written in merged.values())
@@ -132,7 +135,8 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
     dates = [a.reference_date() for a in batch]
     if window_days <= 0 or any(d is None for d in dates):
         # An undated article could belong anywhere in the story's time line.
-        articles = {a.id: a for a in story_articles(store, story)}
+        members = store.story_article_ids(story.id) + [a.id for a in batch if a.duplicate_of is None]
+        articles = {a.id: a for a in story_articles(store, story.model_copy(update={"articles": members}))}
         articles.update({a.id: a for a in batch})
         existing = store.merged_events_of(story.id, everything=True)
     else:

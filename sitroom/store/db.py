@@ -399,7 +399,7 @@ class Store:
                 conn.execute(delete(schema.stories).where(st.id.in_([x.id for x in changes.stories] + gone)))
             if changes.stories:
                 conn.execute(insert(schema.stories), [
-                    {"id": x.id, "label": x.label, "size": len(x.articles),
+                    {"id": x.id, "label": x.label, "size": x.size,
                      "first_date": x.first_date.isoformat() if x.first_date else None,
                      "last_date": x.last_date.isoformat() if x.last_date else None,
                      "data": x.model_dump_json()} for x in changes.stories])
@@ -408,8 +408,10 @@ class Store:
                 conn.execute(delete(schema.article_stories).where(links.article_id.in_(assigned)))
                 existing = {row.id for row in conn.execute(select(schema.articles.c.id).where(
                     schema.articles.c.id.in_(assigned)))}
-                rows = [{"article_id": a, "story_id": story} for a, story in changes.assignments.items()
-                        if a in existing]
+                dates = changes.dates
+                rows = [{"article_id": a, "story_id": story,
+                         "published": dates[a].isoformat() if dates.get(a) else None}
+                        for a, story in changes.assignments.items() if a in existing]
                 if rows:
                     conn.execute(insert(schema.article_stories), rows)
             self._save_merged(conn, merged)
@@ -484,7 +486,32 @@ class Store:
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [Story.model_validate_json(row.data) for row in conn.execute(query)]
+            return self._with_articles(conn, [Story.model_validate_json(row.data) for row in conn.execute(query)])
+
+    def story_article_ids(self, story_id: str) -> list[str]:
+        """The story's articles (not its reprints), earliest first."""
+        with self.engine.connect() as conn:
+            return self._with_articles(conn, [Story(id=story_id, label="")])[0].articles
+
+    @staticmethod
+    def _with_articles(conn, stories: list[Story]) -> list[Story]:
+        """Fill each story's article list from ``article_stories`` (earliest first, undated
+        first as in the index), where membership lives. A reprint whose original is in
+        the same story is evidence, not an article of the story."""
+        links, a = schema.article_stories.c, schema.articles.c
+        original = schema.article_stories.alias("original")
+        members: dict[str, list[tuple[str, str]]] = {}
+        for chunk in _chunks([x.id for x in stories], 900):
+            query = (select(links.story_id, links.article_id, links.published)
+                     .join(schema.articles, a.id == links.article_id)
+                     .outerjoin(original, (original.c.article_id == a.duplicate_of)
+                                & (original.c.story_id == links.story_id))
+                     .where(links.story_id.in_(chunk), original.c.article_id.is_(None)))
+            for row in conn.execute(query):
+                members.setdefault(row.story_id, []).append((row.published or "", row.article_id))
+        for story in stories:
+            story.articles = [article for _, article in sorted(members.get(story.id, []))]
+        return stories
 
     def story(self, story_id: str) -> Story:
         st = schema.stories.c
@@ -494,9 +521,9 @@ class Store:
                 rows = conn.execute(select(st.data).where(st.id.startswith(story_id, autoescape=True))
                                     .limit(2)).all()
                 row = rows[0] if len(rows) == 1 else None
-        if row is None:
-            raise NotFoundError(f"no story with id {story_id!r}")
-        return Story.model_validate_json(row.data)
+            if row is None:
+                raise NotFoundError(f"no story with id {story_id!r}")
+            return self._with_articles(conn, [Story.model_validate_json(row.data)])[0]
 
     def story_of(self, article_ids: Sequence[str]) -> dict[str, str]:
         links = schema.article_stories.c

@@ -5,6 +5,7 @@ function appended to ``MIGRATIONS``; shipped ones are never edited."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -41,6 +42,10 @@ def _story_index_tables(conn: Connection) -> None:
     for name in ("first_date", "last_date"):
         if name not in columns:
             conn.execute(text(f"ALTER TABLE merged_events ADD COLUMN {name} VARCHAR(10)"))
+    if "published" not in {c["name"] for c in inspect(conn).get_columns("article_stories")}:
+        conn.execute(text("ALTER TABLE article_stories ADD COLUMN published VARCHAR(10)"))
+        conn.execute(text("UPDATE article_stories SET published = "
+                          "(SELECT published FROM articles WHERE articles.id = article_stories.article_id)"))
     for index in schema.merged_events.indexes:
         index.create(conn, checkfirst=True)
     me = schema.merged_events.c
@@ -79,12 +84,10 @@ def convert_pickled_index(conn: Connection, blob: bytes) -> None:
         conn.execute(schema.story_index_postings.insert(), rows)
     states = []
     for story_id, state in stories.items():
-        members = state.members
-        if isinstance(members, list):  # version 2 kept ids only; dates and outlets were on the articles
-            members = {a: (getattr(articles.get(a), "published", None), getattr(articles.get(a), "outlet", None))
-                       for a in members}
-        data = {"members": {a: [d.isoformat() if d else None, o] for a, (d, o) in members.items()},
-                "centroid": dict(state.centroid), "norm2": float(state.centroid_norm2),
+        # Version 2 listed member ids; outlets were on the indexed articles.
+        outlets = Counter(getattr(articles.get(a), "outlet", None) for a in state.members)
+        outlets.pop(None, None)
+        data = {"size": len(state.members), "outlets": dict(outlets), "centroid": dict(state.centroid), "norm2": float(state.centroid_norm2),
                 "actors": dict(state.actors), "event_types": dict(state.event_types),
                 "dates": {d.isoformat(): n for d, n in state.dates.items()}}
         states.append({"story_id": story_id, "data": json.dumps(data)})

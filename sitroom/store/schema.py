@@ -133,6 +133,8 @@ article_stories = Table(
     "article_stories", metadata,
     Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("story_id", String(40), nullable=False, index=True),
+    # The article's reference date (migration 3): orders a story's article list.
+    Column("published", String(10)),
 )
 
 merged_events = Table(
