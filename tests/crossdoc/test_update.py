@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sitroom.crossdoc.stories import StoryIndex, StoryInput
 from sitroom.crossdoc.update import independent_sources, load_index, update_crossdoc
-from sitroom.models import ArticleActor, Event, EventActor, Span
+from sitroom.models import ArticleActor, Event, EventActor, MergedEvent, Span, Story
 from tests.conftest import make_article
 
 SWAP = ("Russia and Ukraine exchanged 1,000 prisoners each on Friday in the largest swap of the war, officials in "
@@ -213,3 +213,44 @@ def test_a_large_update_is_taken_in_batches(store):
     assert report.stories_touched == len(set(report.story_of.values()))
     documents = sorted(d for e in store.merged_events() for d in e.documents)
     assert documents == sorted(a.id for a in articles)  # every mention in exactly one merged event
+
+
+def test_version_2_tables_gain_their_version_3_columns(tmp_path):
+    """A store made by version 2 (its tables as they were then) is migrated in place:
+    merged events get their dates and document links, story links their dates."""
+    from sqlalchemy import create_engine, text
+
+    from sitroom.store import migrations, open_store
+
+    path = tmp_path / "v2-tables.db"
+    engine = create_engine(f"sqlite:///{path}")
+    article = make_article(SWAP, key="swap", published=date(2025, 5, 23))
+    with migrations.writing(engine) as conn:
+        migrations.MIGRATIONS[0][2](conn)
+        conn.execute(migrations.schema.meta.insert().values(key="schema_version", value="2"))
+        conn.execute(text("CREATE TABLE stories (id VARCHAR(40) PRIMARY KEY, label TEXT NOT NULL, size INTEGER "
+                          "NOT NULL, first_date VARCHAR(10), last_date VARCHAR(10), data TEXT NOT NULL)"))
+        conn.execute(text("CREATE TABLE article_stories (article_id VARCHAR(32) PRIMARY KEY, "
+                          "story_id VARCHAR(40) NOT NULL)"))
+        conn.execute(text("CREATE TABLE merged_events (id VARCHAR(64) PRIMARY KEY, story_id VARCHAR(40), "
+                          "type VARCHAR(16), modality VARCHAR(16), event_date VARCHAR(32), first_report VARCHAR(10), "
+                          "independent_sources INTEGER NOT NULL, actor_ids TEXT NOT NULL, data TEXT NOT NULL)"))
+        conn.execute(text("CREATE TABLE crossdoc_state (name VARCHAR(32) PRIMARY KEY, data BLOB NOT NULL)"))
+        conn.execute(text("INSERT INTO articles (id, key, path, format, text, content_hash, raw_hash, pipeline, "
+                          "ingested_at, data, published) VALUES (:id, 'swap', 'swap', 'text', :text, 'c', 'r', 'p', "
+                          "'2025-05-23', :data, '2025-05-23')"),
+                     {"id": article.id, "text": SWAP, "data": article.model_dump_json()})
+        conn.execute(text("INSERT INTO article_stories VALUES (:a, 's1')"), {"a": article.id})
+        merged = MergedEvent(id="e1", story="s1", mentions=[f"{article.id}:e1"], documents=[article.id],
+                             first_date=date(2025, 5, 23), last_date=date(2025, 5, 23))
+        conn.execute(text("INSERT INTO merged_events VALUES ('e1', 's1', 'COOPERATE', 'asserted', NULL, "
+                          "'2025-05-23', 1, ' RUS ', :data)"), {"data": merged.model_dump_json()})
+        conn.execute(text("INSERT INTO stories VALUES ('s1', 'swap', 1, '2025-05-23', '2025-05-23', :data)"),
+                     {"data": Story(id="s1", label="swap", articles=[article.id], size=1).model_dump_json()})
+    engine.dispose()
+    store = open_store(str(path))
+    assert store.schema_version == migrations.LATEST
+    assert store.merged_events_of("s1", documents=[article.id]) == [merged]
+    assert store.merged_events_of("s1", window=("2025-05-20", "2025-05-30")) == [merged]
+    assert store.merged_events_of("s1", window=("2025-06-20", "2025-06-30")) == []
+    assert store.story("s1").articles == [article.id]
