@@ -234,14 +234,38 @@ class VerbDictionary:
         self.synsets: dict[str, list[tuple[str, ...]]] = {}
         self._by_base: dict[str, list[tuple[VerbForm, VerbBlock]]] = {}
         self._by_inflection: dict[str, list[tuple[VerbForm, VerbBlock]]] = {}
+        self._needs: dict[int, list[tuple[frozenset[str], ...]]] = {}  # id(block) -> block_needs
 
     def add_block(self, block: VerbBlock) -> None:
         """Add a block; its verbs take precedence over the same verbs in earlier blocks."""
         self.blocks.append(block)
+        self._needs.clear()  # synsets may have grown with the block's file
         for form in block.forms:
             self._by_base.setdefault(form.head, []).insert(0, (form, block))
             for written in form.inflections:
                 self._by_inflection.setdefault(written, []).insert(0, (form, block))
+
+    def block_needs(self, block: VerbBlock) -> list[tuple[frozenset[str], ...]]:
+        """Per pattern of ``block`` (in order): for each word and synset element, the word
+        forms of which one must occur in the sentence for the element to match anywhere
+        (``_Matcher.element_end`` matches a word on its form, lemma, plural or hyphen-free
+        spelling, a synset on the forms of its phrases' first words). A sentence lacking one
+        of them cannot match the pattern, which spares trying it: the per-verb pattern
+        search is the coder's hot spot. Computed once per block (blocks live as long as
+        their dictionary)."""
+        needs = self._needs.get(id(block))
+        if needs is None:
+            needs = []
+            for pattern in block.patterns:
+                found = []
+                for element in pattern.before + pattern.after:
+                    if element.kind == "word":
+                        found.append(frozenset(_word_forms(element.value)))
+                    elif element.kind == "synset":
+                        found.append(frozenset(_synset_index(self.synsets, element.value)))
+                needs.append(tuple(found))
+            self._needs[id(block)] = needs
+        return needs
 
     def candidates(self, written: str, lemma: str) -> list[tuple[VerbForm, VerbBlock]]:
         """Entries for a verb token: written-form entries first, then base-form ones."""
@@ -566,6 +590,7 @@ SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
 ARGUMENT_DEPS = frozenset({"dobj", "pobj", "dative", "attr", "oprd", "nsubj", "nsubjpass", "appos", "npadvmod"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom"})
 ANAPHORS = frozenset({"it", "they", "he", "she", "we"})
+POSSESSIVE_ANAPHORS = frozenset({"its", "their", "his", "her"})
 # a verb in these functions shares (or is controlled by) the subject of the verb it depends on
 CONTROLLED_DEPS = frozenset({"xcomp", "conj", "acomp", "oprd", "advcl", "pcomp", "prep"})
 DOCUMENT_NOUNS = frozenset({"statement", "declaration", "letter", "resolution", "communique", "message", "report",
@@ -583,6 +608,9 @@ NONSTATE_ARMED = frozenset({"REB", "UAF", "INS", "IMG", "SEP", "CRM"})
 CIVILIAN_SECTORS = frozenset({"CVL", "REF", "PPL", "EDU", "LAB", "HLH", "REL"})
 PROTESTING_SECTORS = CIVILIAN_SECTORS | {"OPP", "REB"}
 RESTRICTION_CODES = frozenset({"170", "172", "191"})
+# CAMEO 17 (coerce: arrests, detentions, expulsions, restrictions): in the passive with no
+# "by", the state where it happens is the doer ("was detained in Russia")
+STATE_COERCION_PREFIXES = frozenset({"17"})
 LOCATIVE_PREPS = frozenset({"in", "at", "near", "on", "outside", "inside", "across", "around", "into", "over"})
 # material acts worth keeping with no named actor ("four people were killed in a strike")
 ACTORLESS_TYPES = frozenset({"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"})
@@ -677,6 +705,7 @@ class _Matcher:
         self.flat = [text.replace("-", "") for text in self.upper]
         self.synsets = synsets
         self.hits = hits
+        self.present = frozenset(self.upper) | frozenset(self.lemma) | frozenset(self.flat)
 
     def word_at(self, n: int, word: str) -> bool:
         word, plural, flat = _word_forms(word)
@@ -832,7 +861,10 @@ def _code_verb(token: Any, dictionary: VerbDictionary, matcher: _Matcher) -> Opt
     right_limit = max(zones) + 1 if zones else last + 1
     chosen: Optional[tuple[VerbPattern, dict, VerbBlock]] = None
     for _form, block, _first, _last in matched:
-        for pattern in block.patterns:
+        present = matcher.present
+        for pattern, needs in zip(block.patterns, dictionary.block_needs(block)):
+            if needs and any(present.isdisjoint(need) for need in needs):
+                continue  # a word the pattern needs is nowhere in the sentence
             marked = matcher.match(pattern, first, last, right_limit, zones)
             if marked is not None and (chosen is None or pattern.specificity > chosen[0].specificity):
                 chosen = (pattern, marked, block)
@@ -946,7 +978,12 @@ def _one_actor_per_name(member: Any, named: list[ActorHit], doc: Any) -> list[Ac
     conjoined = any(r.dep_ == "conj" for r in roots) or any(
         a.i in {c.i for c in b.conjuncts} for a in roots for b in roots if a.i != b.i)
     if conjoined:
-        return named
+        # "the Turkish and Greek sides of the island of Cyprus": the conjoined names are
+        # the actors; a name inside a prepositional modifier only says where they are
+        # ("... sides of Cyprus", "Russian and Ukrainian officials in Istanbul")
+        outside = [h for h, r in zip(named, roots) if not _under_preposition(r, member)]
+        return outside if any(r.dep_ == "conj" or r.conjuncts for h, r in zip(named, roots) if h in outside) \
+            else named
     def depth(index: int) -> int:
         token, steps = roots[index], 0
         while token.i != member.i and token.head.i != token.i and steps < 20:
@@ -958,6 +995,16 @@ def _one_actor_per_name(member: Any, named: list[ActorHit], doc: Any) -> list[Ac
     if main.country is None and located is not None:
         return [located]
     return [main]
+
+
+def _under_preposition(token: Any, top: Any) -> bool:
+    """Is ``token`` inside a prepositional phrase below ``top``?"""
+    current, steps = token, 0
+    while current.i != top.i and current.head.i != current.i and steps < 20:
+        if current.dep_ == "prep":
+            return True
+        current, steps = current.head, steps + 1
+    return False
 
 
 def _group_members(hit: ActorHit) -> list[ActorHit]:
@@ -1014,6 +1061,11 @@ def _right_region(verb: Any, span_end: int, open_participles: bool = True) -> li
     """Words after the verb that belong to its own clause (objects, prepositional phrases)."""
     region = []
     for child in verb.children:
+        if verb.i < child.i <= span_end and child.dep_ == "prep":
+            # a preposition that is part of the verb ("called on Russia to ...", "appealed to
+            # Washington"): its object is the verb's
+            region.extend(t for t in child.subtree if t.i != child.i and not _inside_clause(t, child, open_participles))
+            continue
         if child.i <= span_end or (child.dep_ in CLAUSAL_DEPS and child.dep_ != "xcomp") \
                 or child.dep_ in SUBJECT_DEPS or child.dep_ in ("conj", "cc", "punct", "agent", "mark"):
             continue
@@ -1084,6 +1136,50 @@ def _antecedent(clause_verb: Any) -> Optional[Any]:
     return None
 
 
+def _possessor_actors(subject: Any, hits: list[ActorHit], doc: Any) -> list[EventActor]:
+    """"Moscow said its forces had taken the village": a subject that names no actor but
+    belongs to one through a possessive pronoun ("its forces", "their troops") is the
+    actor the pronoun refers to, the subject of the clause it is reported in, with the
+    subject's own agent ("forces" -> MIL) when it has one."""
+    if subject.dep_ not in ("nsubj", "nsubjpass"):
+        return []
+    if not any(c.dep_ == "poss" and c.tag_ == "PRP$" and c.lower_ in POSSESSIVE_ANAPHORS for c in subject.children):
+        return []
+    antecedent = _antecedent(subject.head)
+    if antecedent is None:
+        return []
+    owners = _resolve_argument(antecedent, hits, doc)
+    ids = _phrase_token_ids(subject)
+    agents = [h for h in hits if h.agent and h.start in ids]
+    if not agents or not owners:
+        return owners
+    owner = next((h for h in hits if not h.agent and h.start in _phrase_token_ids(antecedent)), None)
+    if owner is None:
+        return owners
+    sector = next((a.sector for a in agents if a.sector), None)
+    return [EventActor(actor_id=owner.actor_id, text=doc[min(ids):max(ids) + 1].text, code=_combine(owner, agents),
+                       country=owner.country, sector=sector)]
+
+
+def _state_of_place(verb: Any, hits: list[ActorHit], doc: Any) -> list[EventActor]:
+    """"A journalist was detained in Russia": an arrest, detention or expulsion told in the
+    passive without a "by" names no doer, but only a state's authorities arrest people in
+    their country; the country of the place in the verb's own "in" phrase is the source
+    (its government)."""
+    for prep in verb.children:
+        if prep.dep_ != "prep" or prep.lower_ != "in":
+            continue
+        for obj in prep.children:
+            if obj.dep_ != "pobj":
+                continue
+            ids = _phrase_token_ids(obj)
+            place = next((h for h in hits if h.start in ids and not h.agent and h.country), None)
+            if place is not None and doc[place.start:place.end].root.ent_type_ in PLACE_LABELS:
+                return [EventActor(actor_id=place.actor_id, text=place.text, code=place.country + "GOV",
+                                   country=place.country, sector="GOV")]
+    return []
+
+
 def _agent_of(verb: Any) -> Optional[Any]:
     for child in verb.children:
         if child.dep_ == "agent":
@@ -1091,15 +1187,18 @@ def _agent_of(verb: Any) -> Optional[Any]:
     return None
 
 
-def _location(verb: Any, region: list[Any], used: set[int]) -> Optional[str]:
+def _location(verb: Any, region: list[Any], used: set[int], span: Any = None) -> Optional[str]:
     """Place named in a locative phrase of the verb ("killed in a strike on Odesa").
 
     A place entity wins; failing that a proper name after a locative preposition (the
     small spaCy model often labels unfamiliar towns ORG).
     """
+    if not region:
+        return None
     ids = {t.i for t in region}
     candidates = []
-    for ent in verb.doc.ents:
+    # the region lies in the verb's sentence: its entities are enough (not the whole Doc's)
+    for ent in (span.ents if span is not None else verb.doc.ents):
         head = ent.root.head
         if ent.start in ids and ent.start not in used and ent.label_ in PLACE_LABELS | {"ORG"} \
                 and head.dep_ == "prep" and head.lower_ in LOCATIVE_PREPS:
@@ -1164,6 +1263,12 @@ def _absorbed(coding: _VerbCoding, codings: dict[int, _VerbCoding]) -> bool:
         upper = codings.get(current.head.i)
         if upper is not None and upper.code != NULL_CODE:
             return True
+    if current.dep_ == "ccomp" and current.tag_ == "VB":
+        # "reiterated its demand that Israel ease restrictions": a demand named by a pattern
+        # of the governing verb; its (subjunctive) complement is the act demanded
+        upper = codings.get(current.head.i)
+        if upper is not None and upper.pattern is not None and upper.code.startswith(REQUEST_CAMEO[:2]):
+            return True
     while current.dep_ in ("xcomp", "acomp") and current.head.i != current.i:
         current = current.head
         upper = codings.get(current.i)
@@ -1219,8 +1324,13 @@ DATELINE_DASHES = frozenset({"—", "–", "--"})
 
 def _dateline_end(span: Any) -> int:
     """Doc index of the dash closing a dateline at the start of ``span`` ("KHARKIV, Ukraine —"), else -1."""
-    words = [t for t in span if not t.is_space]
-    dash = next((k for k, t in enumerate(words[:8]) if t.text in DATELINE_DASHES), None)
+    words = []  # the first eight words are enough (a dateline is short)
+    for token in span:
+        if not token.is_space:
+            words.append(token)
+            if len(words) == 8:
+                break
+    dash = next((k for k, t in enumerate(words) if t.text in DATELINE_DASHES), None)
     if dash is None or dash == 0 or not all(t.pos_ == "PROPN" or t.is_punct for t in words[:dash]):
         return -1
     return words[dash].i
@@ -1300,11 +1410,15 @@ def _events_for(coding: _VerbCoding, span: Any, hits: list[ActorHit], matcher: _
     subject, passive = _subject_token(verb)
     agent = _agent_of(verb)
     sources = _resolve_argument(subject, hits, doc) if subject is not None else []
+    if not sources and subject is not None:
+        sources = _possessor_actors(subject, hits, doc)
     targets: list[EventActor] = []
     if passive:  # "Kyiv was attacked by Russia": the by-agent acts on the subject
         targets = sources
         sources = _resolve_argument(agent, hits, doc) if agent is not None else []
     region = _right_region(verb, max(t.i for t in matcher.tokens[coding.span_start:coding.span_end + 1]))
+    if passive and not sources and coding.code[:2] in STATE_COERCION_PREFIXES:
+        sources = _state_of_place(verb, hits, doc)
     if "target" in marked and marked["target"]:
         targets = _actors_at(marked["target"][0], verb, hits, doc)
     elif not targets:
@@ -1333,7 +1447,7 @@ def _events_for(coding: _VerbCoding, span: Any, hits: list[ActorHit], matcher: _
 
     reading = modality_rules.read_modality(verb, reference_year)
     used = {h.start for h in hits}  # a venue dropped from the actors is the event's location
-    location = _location(verb, region, used)
+    location = _location(verb, region, used, span)
     rule = pattern.id if pattern else f"verb:{coding.block.name.lower().replace(' ', '_')}"
     base_confidence = 0.55 + (0.15 if pattern else 0.0) + (0.1 if sources else 0.0) + (0.1 if targets else 0.0)
     trigger = Span(start=verb.idx, end=verb.idx + len(verb.text), text=verb.text)
@@ -1506,17 +1620,31 @@ def _news_events(coded: list[CodedEvent], doc: Any) -> list[CodedEvent]:
     * generic defaults of the types above with confidence under ``MIN_GENERIC_CONFIDENCE``
       (no pattern, one side unnamed) are dropped;
     * a participle modifying a noun with no named doer describes a thing, not an act
-      ("a missile fired from ships", "facilities supporting the army"): dropped.
+      ("a missile fired from ships", "facilities supporting the army"): dropped;
+    * a verbal or co-operative act (any type but ASSAULT, COERCE, PROTEST, MOBILIZE) with
+      no source is dropped unless its subject can be a person or a body the actor layer
+      did not resolve ("He accused Moscow ..."): "the sanctions bar companies", "the
+      measures were intended to cut ...", "it would allow Ukraine ..." are no one's acts;
+    * a participle clause of an attack with only a generic default ("struck the plant,
+      forcing a blackout / contributing to shortages") is its consequence: dropped;
+    * a negated act inside an "if"/"unless" clause ("consequences if Russia did not
+      agree") is a condition: dropped.
     """
     order = {id(e): n for n, e in enumerate(coded)}
+    assaults = {e.trigger_token for e in coded if e.type == "ASSAULT"}
     kept: list[CodedEvent] = []
     for event in sorted(coded, key=lambda e: -e.confidence):
         if event.type is None:
             continue
-        if event.type in GENERIC_DEFAULT_TYPES and event.rule.startswith("verb:") \
-                and event.confidence < MIN_GENERIC_CONFIDENCE:
+        generic = event.rule.startswith("verb:")
+        if generic and event.type in GENERIC_DEFAULT_TYPES and event.confidence < MIN_GENERIC_CONFIDENCE:
             continue
-        if not event.source and doc[event.trigger_token].dep_ == "acl":
+        if not event.source and (doc[event.trigger_token].dep_ == "acl" or (
+                event.type not in ACTORLESS_TYPES and not _someone_acts(doc[event.trigger_token]))):
+            continue
+        if generic and event.type != "ASSAULT" and _consequence_of(doc[event.trigger_token], assaults):
+            continue
+        if _negated_condition(event, doc[event.trigger_token]):
             continue
         source, target = _actor_keys(event.source), _actor_keys(event.target)
         duplicate = False
@@ -1538,6 +1666,42 @@ def _news_events(coded: list[CodedEvent], doc: Any) -> list[CodedEvent]:
             kept.append(event)
     kept.sort(key=lambda e: order[id(e)])
     return kept
+
+
+PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i", "you"})
+AGENT_ENTITIES = frozenset({"PERSON", "NORP", "ORG", "GPE"})
+
+
+def _someone_acts(verb: Any) -> bool:
+    """Does the verb have a subject that can be a person or a body, even one the actor
+    layer did not resolve ("He accused Moscow", "European governments rallied")? A
+    statement or act whose subject is a thing ("the sanctions bar companies", "the
+    measures were intended to cut", "it would allow") or nobody is no one's act."""
+    subject, _passive = _subject_token(verb)
+    if subject is None:
+        return False
+    if subject.lower_ in PERSONAL_PRONOUNS:
+        return True
+    return any(t.ent_type_ in AGENT_ENTITIES for t in subject.subtree if not _inside_clause(t, subject))
+
+
+def _consequence_of(verb: Any, assaults: set[int]) -> bool:
+    """"Drones struck the plant, forcing shutdowns / contributing to shortages / using
+    ...": a participle clause hanging from an attack tells its consequence or means, not
+    an act of its own."""
+    if verb.tag_ != "VBG" or any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        return False
+    while verb.dep_ == "conj" and verb.head.tag_ == "VBG" and verb.head.i not in assaults:
+        verb = verb.head  # "..., leaving homes without power and forcing the city to ..."
+    return verb.dep_ in ("advcl", "xcomp", "conj") and verb.head.i in assaults
+
+
+def _negated_condition(event: CodedEvent, verb: Any) -> bool:
+    """"... consequences if Russia did not agree to a ceasefire": a negated act inside an
+    "if"/"unless" clause is a condition, neither something that happened nor a refusal."""
+    return event.modality == "negated" and any(
+        c.dep_ == "mark" and c.lower_ in ("if", "unless") for t in modality_rules.verbal_group(verb)
+        for c in t.children)
 
 
 def _event_date(article: Article, coded: CodedEvent) -> tuple[Optional[str], bool]:

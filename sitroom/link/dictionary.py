@@ -40,7 +40,7 @@ Public API (used by the resolver and the event coder)::
     load_actor_dictionary(paths, namespace=None, *, strict=True) -> ActorDictionary
     load_agent_dictionary(paths, *, strict=True) -> AgentDictionary
     load_discards(path) -> Discards                   Discards.find(tokens)
-    phoenix_actor_paths() / phoenix_agent_path()      the shipped Phoenix files
+    phoenix_actor_paths() / phoenix_agent_path()      the shipped Phoenix files (actors: + sitroom.actors.txt)
     ActorDictionary.match(tokens, start, date=None) -> Match | None   (longest match)
     ActorDictionary.find_all(tokens, date=None) -> list[Match]
     ActorDictionary.lookup(phrase) -> ActorEntry | None               (exact phrase)
@@ -78,6 +78,9 @@ PHOENIX_ACTOR_FILES = (
     "Phoenix.MilNonState.actors.txt",
 )
 PHOENIX_AGENT_FILE = "Phoenix.agents.txt"
+# sitroom's additions in the Phoenix format (real actors and spellings the Phoenix files
+# miss), read right after them: sitroom/data/actors/sitroom.actors.txt
+SUPPLEMENT_ACTOR_FILE = "sitroom.actors.txt"
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2013": "-", "\u2014": "-"})
 # A hyphen between two letters/digits: spaCy splits "al-Qaeda" into three tokens, a
@@ -105,7 +108,19 @@ def phrase_tokens(phrase: str) -> tuple[str, ...]:
     return tuple(_normalize(phrase.replace("_", " ")).split())
 
 
+# Arabic article particles that texts join to the name with a hyphen ("al-Bashir",
+# "el-Sisi") and dictionaries with "_" (AL_BASHIR)
+_NAME_PARTICLES = frozenset({"AL", "EL"})
+
+
 def _phrase_variants(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The ways a tokenizer may split a dictionary phrase, each indexed:
+
+    * "AL-QAEDA" as one word or three ("AL", "-", "QAEDA": spaCy splits inner hyphens);
+    * "WORKERS'" / "PEOPLE'S" as spaCy writes possessives ("WORKERS", "'" / "PEOPLE", "'S");
+    * a name particle joined with "_" in the dictionary (AL_BASHIR) as the text writes it,
+      with a hyphen ("al-Bashir" -> "AL", "-", "BASHIR").
+    """
     variants = [tokens]
     if "-" in "".join(tokens):
         split: list[str] = []
@@ -113,6 +128,27 @@ def _phrase_variants(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
             split.extend(w for w in _INNER_HYPHEN.split(token) if w)
         if tuple(split) != tokens:
             variants.append(tuple(split))
+    if "'" in "".join(tokens):
+        for variant in list(variants):
+            possessive: list[str] = []
+            for token in variant:
+                if len(token) > 2 and token.endswith("'S"):
+                    possessive.extend([token[:-2], "'S"])
+                elif len(token) > 1 and token.endswith("'"):
+                    possessive.extend([token[:-1], "'"])
+                else:
+                    possessive.append(token)
+            if tuple(possessive) not in variants:
+                variants.append(tuple(possessive))
+    if any(t in _NAME_PARTICLES for t in tokens[:-1]):
+        for variant in list(variants):
+            hyphenated: list[str] = []
+            for k, token in enumerate(variant):
+                hyphenated.append(token)
+                if token in _NAME_PARTICLES and k + 1 < len(variant) and variant[k + 1] != "-":
+                    hyphenated.append("-")
+            if tuple(hyphenated) not in variants:
+                variants.append(tuple(hyphenated))
     return variants
 
 
@@ -739,8 +775,10 @@ def load_discards(path: PathLike) -> Discards:
 
 
 def phoenix_actor_paths() -> list[Path]:
-    """The Phoenix actor files shipped in ``sitroom/data/actors/phoenix``."""
-    return [package_data("actors", "phoenix", name) for name in PHOENIX_ACTOR_FILES]
+    """The Phoenix actor files shipped in ``sitroom/data/actors/phoenix``, then sitroom's
+    supplement in the same format (``sitroom/data/actors/sitroom.actors.txt``)."""
+    return [package_data("actors", "phoenix", name) for name in PHOENIX_ACTOR_FILES] + [
+        package_data("actors", SUPPLEMENT_ACTOR_FILE)]
 
 
 def phoenix_agent_path() -> Path:

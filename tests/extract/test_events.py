@@ -393,3 +393,99 @@ def test_stage_drops_a_participle_describing_a_thing(nlp, ctx):
     text = "The missile, fired from a ship in the Black Sea, has a long range."
     article = _article_with_actors(nlp, text, {})
     assert extract_events(article, ctx).events == []
+
+
+# ------------------------------------------------------------------ actors and senses (2026-11-22, second pass)
+
+
+def test_names_in_a_modifier_of_conjoined_actors_are_no_actors(code):
+    event = code("The Russian and Ukrainian sides of the talks in Turkey agreed to exchange prisoners.")[0]
+    assert event.type == "AGREE" and codes(event.source) == ["RUS", "UKR"]
+
+
+def test_possessive_pronoun_subject_takes_the_speakers_country(code):
+    event = next(e for e in code("Moscow said on Friday its soldiers had withdrawn from the village.")
+                 if e.type == "RETREAT")
+    assert codes(event.source) == ["RUSMIL"]
+
+
+def test_passive_arrest_in_a_country_is_by_that_state(code):
+    event = code("A Ukrainian worker was detained in Belarus on Monday.")[0]
+    assert event.type == "COERCE" and codes(event.source) == ["BLRGOV"] and codes(event.target) == ["UKRLAB"]
+    # a "by" agent still wins
+    event = code("A Ukrainian worker was detained in Belarus by Russian soldiers.")[0]
+    assert codes(event.source) == ["RUSMIL"]
+
+
+def test_a_demand_named_by_a_noun_is_a_request_of_the_doer(code):
+    events = code("Ukraine reiterated its demand that Russia return the deported children.")
+    assert [(e.type, codes(e.source), codes(e.target)) for e in events] == [("REQUEST", ["UKR"], ["RUS"])]
+
+
+def test_easing_a_curfew_and_holding_human_shields(code):
+    assert code("Ukraine shortened the nightly curfew in Odesa by an hour.")[0].cameo == "0813"
+    event = code("Russian soldiers have been holding Ukrainian workers as human shields.")[0]
+    assert event.cameo == "184" and codes(event.source) == ["RUSMIL"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The Russian tanker caught fire near the coast.",
+    "Trump argued for a freeze of the front line.",
+    "Putin backed away from the plan.",
+    "Putin broke his word to Trump.",
+])
+def test_senses_that_name_no_act(code, sentence):
+    assert code(sentence) == []
+
+
+def test_stage_drops_an_act_by_a_thing_and_keeps_a_pronoun_subject(nlp, ctx):
+    text = "The new rules would allow Ukraine a larger army."
+    article = _article_with_actors(nlp, text, {"Ukraine": ("UKR", "UKR")})
+    assert [e.type for s in article.doc.sents for e in code_sentence(s, ArticleActors(article))] == ["AGREE"]
+    assert extract_events(article, ctx).events == []
+    text = "He accused Russia of lying about the attack."
+    article = _article_with_actors(nlp, text, {"Russia": ("RUS", "RUS")})
+    assert [e.type for e in extract_events(article, ctx).events] == ["ACCUSE"]
+
+
+def test_stage_drops_the_consequence_of_an_attack(nlp, ctx):
+    text = "Russian drones struck the power plant in Odesa, forcing a blackout across the city."
+    article = _article_with_actors(nlp, text, {"Russian": ("RUS", "RUS"), "Odesa": ("UKR", "UKR")})
+    coded = [e.type for s in article.doc.sents for e in code_sentence(s, ArticleActors(article))]
+    events = [e.type for e in extract_events(article, ctx).events]
+    assert events == ["ASSAULT"] and len(coded) >= len(events)
+
+
+def test_pattern_prefilter_needs_the_patterns_words(nlp, lookup):
+    data = {"blocks": [{"name": "HOLD", "code": "---", "verbs": [{"head": "hold"}],
+                        "patterns": [{"id": "hold.talks", "pattern": "* TALKS", "code": "046"}]}]}
+    dictionary = VerbDictionary.from_data(data)
+    block = dictionary.blocks[0]
+    assert dictionary.block_needs(block) == [(frozenset({"TALKS", "TALKSES"}),)]
+    assert [e.cameo for e in code_sentence(nlp("Russia held talks with Ukraine."), lookup, verbs=dictionary)] \
+        == ["046"]
+    assert code_sentence(nlp("Russia held a parade near Ukraine."), lookup, verbs=dictionary) == []
+
+
+def test_urging_calling_on_and_asking_for_are_requests(code):
+    event = code("Ukraine urged Washington to send more air defence systems.")[0]
+    assert (event.type, codes(event.source), codes(event.target)) == ("REQUEST", ["UKR"], ["USA"])
+    event = code("Ukraine called on Russia to free the prisoners.")[0]
+    assert (event.type, codes(event.target)) == ("REQUEST", ["RUS"])
+    event = code("Kyiv appealed to Washington for more help.")[0]
+    assert (event.type, codes(event.target)) == ("REQUEST", ["USA"])
+    event = code("Ukraine asked for more pressure on Moscow.")[0]  # CAMEO.2.0: an invitation (CONSULT)
+    assert (event.type, codes(event.target)) == ("REQUEST", ["RUS"])
+
+
+def test_striking_aircraft_is_an_attack(code):
+    event = code("Ukraine said it had struck Russian bombers at two air bases.")[0]
+    assert (event.type, codes(event.source), codes(event.target)) == ("ASSAULT", ["UKR"], ["RUS"])
+
+
+def test_stage_drops_a_negated_condition(nlp, ctx):
+    text = "Trump warned of consequences if Russia did not agree to a ceasefire."
+    article = _article_with_actors(nlp, text, {"Trump": ("USAGOV", "USA"), "Russia": ("RUS", "RUS")})
+    coded = [(e.type, e.modality) for s in article.doc.sents for e in code_sentence(s, ArticleActors(article))]
+    assert ("AGREE", "negated") in coded
+    assert ("AGREE", "negated") not in [(e.type, e.modality) for e in extract_events(article, ctx).events]

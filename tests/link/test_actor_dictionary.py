@@ -168,6 +168,19 @@ def test_hyphenated_phrases_match_split_and_unsplit_tokens(actors):
     assert actors.match(["al", "-", "Foxtrot", "fighters"], 0).length == 3
 
 
+def test_possessives_and_name_particles_match_as_spacy_splits_them(tmp_path):
+    path = tmp_path / "split.actors.txt"
+    path.write_text("FREEDONIA_FARMERS'_LEAGUE_ [FRDOPP]\n"
+                    "SYLVANIA_PEOPLE'S_FRONT_ [SYLREB]\n"
+                    "KARIM_AL_FOXTROT_ [FRDGOV]\n", encoding="utf-8")
+    actors = load_actor_dictionary(path)
+    assert actors.match(["Freedonia", "Farmers", "'", "League"], 0).code == "FRDOPP"
+    assert actors.match(["Freedonia", "Farmers'", "League"], 0).code == "FRDOPP"
+    assert actors.match(["Sylvania", "People", "'s", "Front"], 0).code == "SYLREB"
+    assert actors.match(["Karim", "al", "-", "Foxtrot"], 0).length == 4
+    assert actors.match(["Karim", "al", "Foxtrot"], 0).length == 3
+
+
 def test_accents_are_ignored(tmp_path):
     path = tmp_path / "accents.actors.txt"
     path.write_text("RECEP_ERDOGAN_ [TURGOV]\n", encoding="utf-8")
@@ -267,6 +280,11 @@ def test_shipped_phoenix_dictionaries_load():
     assert len(actors.problems) < 20  # a few typos in the published files, skipped
     assert actors.lookup("Sergei Lavrov").code_at(date(2010, 1, 1)) == "RUSGOV"
     assert agents.lookup("police").code == "~COP"
+    # sitroom's supplement in the same format is read after the Phoenix files
+    assert phoenix_actor_paths()[-1].name == "sitroom.actors.txt"
+    assert actors.match(["PRC"], 0).code == "CHN"
+    assert actors.match(["European", "Community"], 0).code == "IGOEUREEC"
+    assert actors.match(["International", "Labour", "Office"], 0).code.startswith("IGO")
 
 
 @pytest.mark.skipif(not PETR.exists(), reason="PETRARCH validation dictionaries not available")

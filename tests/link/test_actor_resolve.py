@@ -261,9 +261,14 @@ def test_a_common_word_at_the_start_of_a_sentence_is_not_an_actor(link):
 
 
 def test_a_group_short_name_after_its_full_name(link):
-    article = link("The U.S. Congress debated aid. Congress then adjourned.")
-    assert id_at(article, "Congress", 1) == "USALEG"
-    assert id_at(link("Congress then adjourned."), "Congress") != "USALEG"
+    article = link("Rada then adjourned. The Verkhovna Rada met on Monday. Rada then voted.")
+    assert id_at(article, "Rada", 0) != "UKRLEG"
+    assert id_at(article, "Rada", 2) == "UKRLEG"
+
+
+def test_congress_alone_is_the_us_congress(link):
+    # in news about the war, a capitalised "Congress" on its own is the U.S. legislature
+    assert id_at(link("Congress approved the aid package on Tuesday."), "Congress") == "USALEG"
 
 
 def test_user_dictionaries_from_the_settings(link_nlp, tmp_path):
@@ -297,6 +302,11 @@ def test_an_adjective_is_not_an_agent(link):
     ("Analysts at the Carnegie Endowment disagreed.", "Carnegie Endowment", "NGO.CARNEGIE", "NGO"),
     # a Phoenix phrase with the same code joins the curated actor
     ("A State Department official said aid would continue.", "State Department official", "USAGOV", "GOV"),
+    ("The SBU said its agents had found the cache.", "SBU", "UKRSPY", "SPY"),
+    ("Rosneft said exports had fallen.", "Rosneft", "BUS.ROSNEFT", "BUS"),
+    ("Lukoil shares fell in Moscow.", "Lukoil", "BUS.LUKOIL", "BUS"),
+    ("Ukrenergo said repairs would take a week.", "Ukrenergo", "BUS.UKRENERGO", "BUS"),
+    ("The Treasury Department said the measures would take effect.", "Treasury Department", "USAGOV", "GOV"),
 ])
 def test_organisations_and_media(link, sentence, surface, actor_id, sector):
     actor = actor_at(link(sentence), surface)
