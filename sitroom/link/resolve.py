@@ -53,6 +53,9 @@ CATALOG_RESOURCE = "actors"
 NAMED_PERIOD_RESOURCE = "named_period_resolver"  # read by sitroom.extract.times
 PERSON_LABELS = frozenset({"PERSON"})
 NAMED_UNKNOWN = {"PERSON": "PER", "ORG": "ORG"}  # unmatched entities that still become actors
+# Things named after the city where they were made or held ("the Minsk agreements").
+NAMED_AFTER_PLACES = frozenset({"agreement", "accord", "deal", "talk", "talks", "format", "process", "protocol",
+                                "memorandum", "declaration", "communique", "summit", "formula", "framework"})
 LOCATIVE = frozenset({"in", "into", "to", "from", "near", "outside", "around", "across", "over",
                       "at", "on", "toward", "towards", "via", "through", "inside", "within", "beyond"})
 ATTACK_VERBS = frozenset({"hit", "strike", "attack", "shell", "bomb", "pound", "shake", "rock", "target",
@@ -241,11 +244,23 @@ class ArticleResolver:
     def _dictionary_hit(self, sent: Any, i: int, length: int, entry: ActorEntry) -> Optional[_Hit]:
         start, end = sent.start + i, sent.start + i + length
         phrase = tuple(normalize_token(t.text) for t in sent[i:i + length])
+        place_name = phrase in self.catalog.metonyms or (entry.country is not None and entry.id == entry.country)
+        if place_name and self._names_a_thing(start, end):
+            return None
         if phrase in self.catalog.metonyms and self._as_place(start, end):
             place = self.catalog.actors.entries.get(entry.country or "")
             return _Hit(start, end, self._known(place), "place") if place else None
         how = "metonym" if phrase in self.catalog.metonyms else "dictionary"
         return _Hit(start, end, self._known(entry), how)
+
+    def _names_a_thing(self, start: int, end: int) -> bool:
+        """Is this place name (a country, or a capital Phoenix lists under its country)
+        part of the name of an agreement, talks or a format ("the Minsk agreements", "the
+        Istanbul talks", "the Washington summit")? Then it names neither a government nor
+        a place where something happens: no actor."""
+        last = self.doc[end - 1]
+        return (last.dep_ in ("compound", "nmod", "amod") and last.head.i > last.i
+                and last.head.lemma_.lower() in NAMED_AFTER_PLACES)
 
     def _as_place(self, start: int, end: int) -> bool:
         """Is this capital used as a place rather than for its government?
@@ -419,6 +434,9 @@ class ArticleResolver:
                 continue
             if set(range(span.start, span.end)) & self.title_tokens:
                 continue
+            place = self.catalog.actors.lookup([t.text for t in span])
+            if place is not None and place.id == place.country and self._names_a_thing(span.start, span.end):
+                continue  # "the Minsk agreements" tagged ORG: the dictionary knows it is a place
             unknown = self._resolve_unknown(mention, span)
             if unknown is not None:
                 self._assign(mention, unknown, mention.start, mention.end)

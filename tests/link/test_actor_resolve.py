@@ -239,6 +239,14 @@ def test_capitals_stand_for_governments_except_as_places(link):
     assert id_at(link("The White House and the Pentagon disagreed."), "Pentagon") == "USAMIL"
 
 
+def test_capitals_in_the_names_of_agreements_and_talks_are_no_actors(link):
+    article = link("The Minsk agreements of 2015 froze the fighting, and the Istanbul talks produced a swap.")
+    assert id_at(article, "Minsk") is None and id_at(article, "Istanbul") is None
+    assert id_at(link("Moscow said it was ready to host the next round."), "Moscow") == "RUSGOV"
+    assert id_at(link("The Moscow talks ended without a deal."), "Moscow") is None
+    assert id_at(link("The White House plan was sent to Kyiv."), "White House") == "USAGOV"  # a plan is owned
+
+
 @pytest.mark.parametrize("sentence, surface, actor_id", [
     ("Russian forces advanced near Pokrovsk.", "Russian forces", "RUSMIL"),
     ("Russian drones hit a power station.", "Russian drones", "RUSMIL"),
