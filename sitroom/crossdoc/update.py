@@ -95,7 +95,8 @@ def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocRep
     if not ids:
         return report
     index = load_index(store)
-    new = [store.get(article_id) for article_id in ids]
+    stored = store.get_many(ids)
+    new = [stored[article_id] if article_id in stored else store.get(article_id) for article_id in ids]
     originals = [a for a in new if a.duplicate_of is None]
     assignments = index.add_batch(StoryInput.from_article(a) for a in originals)
     reprints = [a for a in new if a.duplicate_of is not None]
@@ -146,29 +147,28 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
         existing = store.merged_events_of(story.id, documents=sorted(anchors),
                                           window=(low.isoformat(), high.isoformat()))
         seen = {e.id for e in existing}
+        requested = set(articles)
         while True:  # read the articles they draw on, and any other merged event of those
-            needed = sorted(({d for e in existing for d in e.documents} | anchors) - articles.keys())
+            needed = sorted(({d for e in existing for d in e.documents} | anchors) - requested)
             if not needed:
                 break
-            articles.update({d: store.get(d) for d in needed})
+            requested.update(needed)
+            articles.update(store.get_many(needed))  # an article deleted since is no more evidence
             more = [e for e in store.merged_events_of(story.id, documents=needed) if e.id not in seen]
             seen |= {e.id for e in more}
             existing += more
-        for original in [a for a in articles.values() if a.duplicate_of is None]:
-            for reprint in store.duplicates_of(original.id):
-                if reprint["id"] not in articles:
-                    articles[reprint["id"]] = store.get(reprint["id"])
+        reprints = store.reprint_ids([a.id for a in articles.values() if a.duplicate_of is None])
+        articles.update(store.get_many([r for ids in reprints.values() for r in ids if r not in articles]))
     return [e.id for e in existing], merge_events(list(articles.values()), story.id)
 
 
 def story_articles(store: Store, story: Story) -> list[Article]:
     """The story's articles plus their stored reprints (evidence, counted once)."""
-    articles = {a.id: a for a in (store.get(article_id) for article_id in story.articles)}
-    for original in list(articles.values()):
-        for reprint in store.duplicates_of(original.id):
-            if reprint["id"] not in articles:
-                articles[reprint["id"]] = store.get(reprint["id"])
-    return list(articles.values())
+    articles = store.get_many(story.articles)
+    reprints = store.reprint_ids([a.id for a in articles.values() if a.duplicate_of is None])
+    articles.update(store.get_many([r for ids in reprints.values() for r in ids if r not in articles]))
+    members = set(story.articles)
+    return [articles[a] for a in story.articles if a in articles] + [a for a in articles.values() if a.id not in members]
 
 
 def merge_story_events(store: Store, story: Story) -> list[MergedEvent]:

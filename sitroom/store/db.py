@@ -272,6 +272,27 @@ class Store:
             for row in conn.execution_options(stream_results=True).execute(query):
                 yield _article(row)
 
+    def get_many(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        """The stored articles among ``article_ids`` (exact ids), read in a few queries."""
+        a = schema.articles.c
+        found: dict[str, Article] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(article_ids)), 900):
+                for row in conn.execute(select(a.id, a.data, a.duplicate_of, a.duplicate_kind).where(a.id.in_(chunk))):
+                    found[row.id] = _article(row)
+        return found
+
+    def reprint_ids(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Original id -> ids of its stored reprints, for the given originals."""
+        a = schema.articles.c
+        found: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(article_ids)), 900):
+                for row in conn.execute(select(a.duplicate_of, a.id).where(a.duplicate_of.in_(chunk))
+                                        .order_by(a.duplicate_of, a.published, a.id)):
+                    found.setdefault(row.duplicate_of, []).append(row.id)
+        return found
+
     def duplicates_of(self, article_id: str) -> list[dict[str, Any]]:
         a = schema.articles.c
         with self.engine.connect() as conn:
