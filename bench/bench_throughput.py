@@ -32,6 +32,7 @@ import random
 import re
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -115,16 +116,45 @@ def timed_run(corpus: Path, db: Path, workers: int, stages, nlp) -> dict:
             "peak_worker_rss_mb": summary.peak_worker_rss_mb}
 
 
+def paired_cost(corpus: Path, workdir: Path, nlp, pairs: int) -> dict:
+    """Actors + events over the foundation, measured as ``pairs`` back-to-back pairs of
+    runs (foundation, then foundation + actors + events, each into a fresh store). On a
+    machine whose speed drifts over minutes, the ratio inside a pair is steadier than
+    one ratio between runs minutes apart; the median of the pairs is reported."""
+    by_name = {s.name: s for s in STAGES}
+    foundation = INGEST_STAGES + (by_name["parse"],)
+    actors_events = foundation + (by_name["link_actors"], by_name["extract_events"])
+    list(nlp.pipe(["Warm-up text about talks in Geneva."] * 20))
+    rows = []
+    for n in range(pairs):
+        base = timed_run(corpus, workdir / f"pf{n}.db", 1, foundation, nlp)
+        more = timed_run(corpus, workdir / f"pa{n}.db", 1, actors_events, nlp)
+        rows.append({"foundation": base, "actors_events": more,
+                     "ratio": round(more["seconds"] / base["seconds"], 3),
+                     "cpu_ratio": round(more["cpu_seconds"] / base["cpu_seconds"], 3)})
+    return {"pairs": rows, "median_ratio": statistics.median(r["ratio"] for r in rows),
+            "median_cpu_ratio": statistics.median(r["cpu_ratio"] for r in rows)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="only the actors+events cost: N alternating (foundation, foundation + actors + events) "
+                             "runs in one worker, reporting each pair's ratio and the median")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sitroom-throughput-"))
     try:
         texts = build_corpus(workdir / "corpus", args.articles)
         corpus = workdir / "corpus"
         nlp = load_nlp()
+        if args.pairs:
+            report = paired_cost(corpus, workdir, nlp, args.pairs)
+            print(json.dumps(report, indent=2))
+            if args.json:
+                args.json.write_text(json.dumps(report, indent=2))
+            return
         list(nlp.pipe(texts[:50]))  # warm-up, as the pipeline's worker warms up on its first batch
         started = time.perf_counter()
         for _doc in nlp.pipe(texts, batch_size=32):
