@@ -131,7 +131,7 @@ class Desk:
     def _article(self, n: int, day: int, topic: dict) -> Article:
         rng = self.rng
         published = START + timedelta(days=day)
-        sentences, events = [], []
+        events = []
         happened = [i for i in topic["incidents"] if topic["start"] + i["offset"] <= day] or topic["incidents"][:1]
         body = []
         for _ in range(12):

@@ -171,11 +171,6 @@ def story_articles(store: Store, story: Story) -> list[Article]:
     return [articles[a] for a in story.articles if a in articles] + [a for a in articles.values() if a.id not in members]
 
 
-def merge_story_events(store: Store, story: Story) -> list[MergedEvent]:
-    """All of a story's merged events, clustered afresh."""
-    return merge_events(story_articles(store, story), story.id)
-
-
 def merge_events(articles: Sequence[Article], story_id: str) -> list[MergedEvent]:
     """Cluster the events of ``articles`` (one story's, with their reprints) into merged events."""
     by_id = {a.id: a for a in articles}
