@@ -80,7 +80,7 @@ class StoryInput:
 
 
 @dataclass
-class _StoryState:
+class StoryState:
     """A story as the index needs it: its size, the sum of its articles' TF-IDF vectors
     and its squared norm, and counts of outlets, actors, event types and dates. Which
     articles it holds is not part of it (the store keeps that in ``article_stories``), so
@@ -150,13 +150,11 @@ class _StoryState:
                 "event_types": dict(self.event_types), "dates": {d.isoformat(): n for d, n in self.dates.items()}}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "_StoryState":
+    def from_json(cls, data: dict[str, Any]) -> "StoryState":
         return cls(size=int(data["size"]), outlets=Counter(data["outlets"]), centroid=dict(data["centroid"]), centroid_norm2=float(data["norm2"]),
                    actors=Counter(data["actors"]), event_types=Counter(data["event_types"]),
                    dates=Counter({date.fromisoformat(d): n for d, n in data["dates"].items()}))
 
-
-StoryState = _StoryState
 
 
 class IndexBackend(Protocol):
@@ -171,7 +169,7 @@ class IndexBackend(Protocol):
     def postings(self, terms: Collection[str]) -> dict[str, set[str]]:
         """term -> story ids, for the given terms."""
 
-    def states(self, story_ids: Collection[str]) -> dict[str, _StoryState]:
+    def states(self, story_ids: Collection[str]) -> dict[str, StoryState]:
         """The stored states of the given stories (missing ids: stories that emptied)."""
 
     def assignments(self, article_ids: Collection[str]) -> dict[str, str]:
@@ -189,7 +187,7 @@ class IndexChanges:
     frequency_increments: Counter = field(default_factory=Counter)
     new_postings: set[tuple[str, str]] = field(default_factory=set)
     posting_sizes: dict[str, int] = field(default_factory=dict)
-    states: dict[str, _StoryState] = field(default_factory=dict)
+    states: dict[str, StoryState] = field(default_factory=dict)
     stories: list[Story] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)
     assignments: dict[str, str] = field(default_factory=dict)
@@ -232,7 +230,7 @@ class StoryIndex:
         self._stats = TermStatistics()
         self._story_of: dict[str, str] = {}
         self._dates: dict[str, Optional[date]] = {}  # the (reference) date of each article placed here
-        self._stories: dict[str, _StoryState] = {}
+        self._stories: dict[str, StoryState] = {}
         self._postings: dict[str, set[str]] = defaultdict(set)
         self._posting_sizes: dict[str, int] = {}  # backend only: stored sizes of terms not read
         self._loaded_terms: set[str] = set()
@@ -296,7 +294,7 @@ class StoryIndex:
                 best, best_score = story, score
         if best is None:
             best = self._new_story_id(item.id)
-            self._stories[best] = _StoryState()
+            self._stories[best] = StoryState()
             self._changes.deleted.discard(best)
         self._stories[best].add(item, vector)
         self._changes.states[best] = self._stories[best]
@@ -445,7 +443,7 @@ class StoryIndex:
         changes.dates = {article: self._dates.get(article) for article in changes.assignments}
         return changes
 
-    def _describe(self, story_id: str, state: _StoryState, articles: list[str]) -> Story:
+    def _describe(self, story_id: str, state: StoryState, articles: list[str]) -> Story:
         key_actors = [a for a, _ in sorted(state.actors.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_actors]]
         key_terms = [t for t, _ in sorted(state.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_terms]]
         dates = sorted(state.dates)

@@ -157,16 +157,20 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
             more = [e for e in store.merged_events_of(story.id, documents=needed) if e.id not in seen]
             seen |= {e.id for e in more}
             existing += more
-        reprints = store.reprint_ids([a.id for a in articles.values() if a.duplicate_of is None])
-        articles.update(store.get_many([r for ids in reprints.values() for r in ids if r not in articles]))
+        _add_reprints(store, articles)
     return [e.id for e in existing], merge_events(list(articles.values()), story.id)
+
+
+def _add_reprints(store: Store, articles: dict[str, Article]) -> None:
+    """Read the stored reprints of the originals in ``articles`` into it (evidence)."""
+    reprints = store.reprint_ids([a.id for a in articles.values() if a.duplicate_of is None])
+    articles.update(store.get_many([r for ids in reprints.values() for r in ids if r not in articles]))
 
 
 def story_articles(store: Store, story: Story) -> list[Article]:
     """The story's articles plus their stored reprints (evidence, counted once)."""
     articles = store.get_many(story.articles)
-    reprints = store.reprint_ids([a.id for a in articles.values() if a.duplicate_of is None])
-    articles.update(store.get_many([r for ids in reprints.values() for r in ids if r not in articles]))
+    _add_reprints(store, articles)
     members = set(story.articles)
     return [articles[a] for a in story.articles if a in articles] + [a for a in articles.values() if a.id not in members]
 

@@ -49,15 +49,25 @@ def _fail(exc: SitroomError) -> None:
     raise typer.Exit(2)
 
 
+def _day(value: Optional[str], option: str) -> Optional[date]:
+    """A YYYY-MM-DD option value (None when not given), or a clear error and exit code 2."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        errors_console.print(f"[bold red]error:[/] {option} must be YYYY-MM-DD ({exc})")
+        raise typer.Exit(2)
+
+
 def _ingest(paths: list[str], db: str, *, stages, outlet, published, url, workers, quiet, strict,
             batch_size) -> RunSummary:
+    overrides = Overrides(outlet=outlet, published=_day(published, "--published"), url=url)
     try:
         settings = Settings.from_env(db=db, workers=workers, batch_size=batch_size)
         store = open_store(settings.db, near_threshold=settings.near_duplicate_threshold)
-        overrides = Overrides(outlet=outlet, published=date.fromisoformat(published) if published else None,
-                              url=url)
-    except ValueError as exc:
-        errors_console.print(f"[bold red]error:[/] --published must be YYYY-MM-DD ({exc})")
+    except ValueError as exc:  # a SITROOM_* setting that does not validate
+        errors_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
     except SitroomError as exc:
         _fail(exc)
@@ -573,12 +583,7 @@ def brief(db: str = DbOption, story: Optional[str] = typer.Option(None, help="On
     """A cited briefing: key developments, positions, figures and disputes, what changed."""
     from ..crossdoc.brief import full_briefing, render
     store = _store(db)
-    try:
-        since_day = date.fromisoformat(since) if since else None
-        previous_day = date.fromisoformat(previous) if previous else None
-    except ValueError as exc:
-        errors_console.print(f"[bold red]error:[/] dates must be YYYY-MM-DD ({exc})")
-        raise typer.Exit(2)
+    since_day, previous_day = _day(since, "--since"), _day(previous, "--previous")
     try:
         text = render(full_briefing(store, story=story, since=since_day, previous=previous_day), fmt)
     except SitroomError as exc:
@@ -601,13 +606,10 @@ def positions(db: str = DbOption, actor: Optional[str] = typer.Option(None, help
     """What each party demands, offers, accepts and rejects, per negotiation issue, and when that changed."""
     from ..crossdoc.positions import actor_filter, load_issues, positions as find_positions
     store = _store(db)
+    since_day = _day(since, "--since")
     try:
-        since_day = date.fromisoformat(since) if since else None
         found = find_positions(store.articles(**actor_filter(actor, by_country)), load_issues(issues_file),
                                actor=actor, since=since_day, by_country=by_country)
-    except ValueError as exc:
-        errors_console.print(f"[bold red]error:[/] --since must be YYYY-MM-DD ({exc})")
-        raise typer.Exit(2)
     except SitroomError as exc:
         _fail(exc)
     if as_json:
