@@ -726,14 +726,23 @@ def briefing_from_store(store, *, story: Optional[str] = None, since: Optional[d
 def full_briefing(store, *, story: Optional[str] = None, since: Optional[date] = None,
                   previous: Union[None, date, datetime, Briefing] = None) -> Briefing:
     """The briefing the CLI, the API and the web app show: positions and disputes computed
-    over the same articles as the briefing (one story's, with reprints, or all)."""
+    over the same articles as the briefing (one story's, with reprints, or all).
+
+    Memoised per store until it changes (``sitroom.store.queries.cached``): the content
+    is a function of the stored records (ranking is relative to the newest article, not
+    to the clock), so only the ``generated`` stamp is renewed on a repeated request."""
+    from ..store import queries
     from .disputes import disputes
     from .positions import load_issues, positions
     from .update import story_articles
 
-    articles = story_articles(store, store.story(story)) if story else list(store.articles())
-    return briefing_from_store(store, story=story, since=since, previous=previous,
-                               positions=positions(articles, load_issues()), disputes=disputes(articles))
+    def build() -> Briefing:
+        articles = story_articles(store, store.story(story)) if story else list(store.articles())
+        return briefing_from_store(store, story=story, since=since, previous=previous,
+                                   positions=positions(articles, load_issues()), disputes=disputes(articles))
+
+    key = ("briefing", store.story(story).id if story else None, since, _previous_cutoff(previous))
+    return queries.cached(store, key, build).model_copy(update={"generated": datetime.now(timezone.utc)})
 
 
 # --------------------------------------------------------------------------- rendering

@@ -117,6 +117,18 @@ TITLE_NOISE = frozenset({"former", "ex", "then", "the", "of", "and", "for", "out
 # --------------------------------------------------------------------------- public
 
 
+def stored_disputes(store, *, story: Optional[str] = None) -> list[Dispute]:
+    """``disputes`` among a store's articles (one story's with its reprints, or all),
+    memoised per store until it changes (``sitroom.store.queries.cached``); do not
+    mutate the result."""
+    from ..store import queries
+    from .update import story_articles
+
+    chosen = store.story(story) if story else None
+    return queries.cached(store, ("disputes", chosen.id if chosen else None), lambda: disputes(
+        story_articles(store, chosen) if chosen else store.articles()))
+
+
 def disputes(articles: Iterable[Article], *, catalog=None, issues: Optional[Sequence[Issue]] = None) -> list[Dispute]:
     """Every dispute among ``articles``: figure, title, agree_reject and unattributed.
 

@@ -308,6 +308,27 @@ def actor_filter(actor: Optional[str], by_country: bool = False) -> dict[str, Un
     return {"actor_country" if by_country else "actor": actor, "include_duplicates": False}
 
 
+def stored_positions(store, *, story: Optional[str] = None, actor: Optional[str] = None,
+                     since: Optional[date] = None, by_country: bool = False,
+                     issues_path: Union[str, Path, None] = None) -> list[Position]:
+    """``positions`` over a store's articles: one story's (with its reprints), or only
+    those where ``actor`` is linked, or all; memoised per store until it changes
+    (``sitroom.store.queries.cached``), because the web app and the API ask for the same
+    views again and again between ingests. Do not mutate the result."""
+    from ..store import queries
+    from .update import story_articles
+
+    chosen = store.story(story) if story else None
+
+    def compute() -> list[Position]:
+        articles = story_articles(store, chosen) if chosen else store.articles(**actor_filter(actor, by_country))
+        return positions(articles, load_issues(issues_path), actor=actor, since=since, by_country=by_country)
+
+    key = ("positions", chosen.id if chosen else None, actor, since, by_country,
+           str(issues_path) if issues_path else None)
+    return queries.cached(store, key, compute)
+
+
 def positions(articles: Iterable[Article], issues: Sequence[Issue], *, actor: Optional[str] = None,
               since: Optional[date] = None, by_country: bool = False) -> list[Position]:
     """Each actor's position on each issue, with its evidence, sorted by actor then issue.

@@ -545,15 +545,14 @@ def api_router(store: Store) -> APIRouter:
                       by_country: bool = Query(False, description="group actors by country code"),
                       since: Optional[date] = Query(None)):
         """What each actor demands, offers, accepts, rejects or threatens per negotiation issue."""
-        from ..crossdoc.positions import actor_filter, load_issues, positions
-        return positions(store.articles(**actor_filter(actor, by_country)), load_issues(), actor=actor, since=since,
-                         by_country=by_country)
+        from ..crossdoc.positions import stored_positions
+        return stored_positions(store, actor=actor, since=since, by_country=by_country)
 
     @router.get("/disputes", response_model=list[Dispute], tags=["stories"])
     def get_disputes(kind: Optional[str] = Query(None, pattern="^(figure|title|agree_reject|unattributed)$")):
         """Contradictions between sources, each with a kind, a severity, an explanation and both sides."""
-        from ..crossdoc.disputes import disputes
-        return [d for d in disputes(store.articles()) if kind is None or d.kind == kind]
+        from ..crossdoc.disputes import stored_disputes
+        return [d for d in stored_disputes(store) if kind is None or d.kind == kind]
 
     @router.get("/briefing", tags=["stories"])
     def get_briefing(story: Optional[str] = Query(None, max_length=40), since: Optional[date] = Query(None),

@@ -604,12 +604,11 @@ def positions(db: str = DbOption, actor: Optional[str] = typer.Option(None, help
                                                                                   "packaged sitroom/data/issues.yaml)."),
               as_json: bool = typer.Option(False, "--json")) -> None:
     """What each party demands, offers, accepts and rejects, per negotiation issue, and when that changed."""
-    from ..crossdoc.positions import actor_filter, load_issues, positions as find_positions
+    from ..crossdoc.positions import stored_positions
     store = _store(db)
     since_day = _day(since, "--since")
     try:
-        found = find_positions(store.articles(**actor_filter(actor, by_country)), load_issues(issues_file),
-                               actor=actor, since=since_day, by_country=by_country)
+        found = stored_positions(store, actor=actor, since=since_day, by_country=by_country, issues_path=issues_file)
     except SitroomError as exc:
         _fail(exc)
     if as_json:
@@ -632,9 +631,9 @@ def disputes(db: str = DbOption, kind: Optional[str] = typer.Option(None, help="
                                                                                "unattributed."),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """Contradictions between sources: disagreeing figures, stale titles, agree-and-reject, unattributed claims."""
-    from ..crossdoc.disputes import disputes as find_disputes
+    from ..crossdoc.disputes import stored_disputes
     store = _store(db)
-    found = [d for d in find_disputes(store.articles()) if kind is None or d.kind == kind]
+    found = [d for d in stored_disputes(store) if kind is None or d.kind == kind]
     if as_json:
         for dispute in found:
             print(dispute.model_dump_json())

@@ -379,8 +379,8 @@ def web_router(store: Store) -> APIRouter:
 
     @router.get("/stories/{story_id}", response_class=HTMLResponse)
     def story_page(request: Request, story_id: str, negated: bool = False):
-        from ..crossdoc.disputes import disputes
-        from ..crossdoc.positions import load_issues, positions
+        from ..crossdoc.disputes import stored_disputes
+        from ..crossdoc.positions import stored_positions
         from ..crossdoc.update import story_articles
         story = store.story(story_id)
         events = [e for e in store.merged_events(story=story.id) if negated or e.modality != "negated"]
@@ -391,7 +391,7 @@ def web_router(store: Store) -> APIRouter:
             "articles": [dict(titles.get(a, {}), id=a) for a in story.articles], "negated": negated,
             "actors": queries.actor_names(store, story.key_actors),
             "figures": [(a, f) for a in articles if a.duplicate_of is None for f in a.figures],
-            "positions": positions(articles, load_issues()), "disputes": disputes(articles)})
+            "positions": stored_positions(store, story=story.id), "disputes": stored_disputes(store, story=story.id)})
 
     @router.get("/briefing", response_class=HTMLResponse)
     def briefing_page(request: Request, story: Optional[str] = Query(None, max_length=40),
@@ -453,8 +453,8 @@ def web_router(store: Store) -> APIRouter:
         _, as_target = queries.events(store, actor=actor_id, role="target", limit=200)
         _, quote_rows = queries.quotes(store, speaker=actor_id, limit=100)
         network = queries.actor_network(store, actor_id)
-        from ..crossdoc.positions import actor_filter, load_issues, positions
-        stated = positions(store.articles(**actor_filter(actor_id)), load_issues(), actor=actor_id)
+        from ..crossdoc.positions import stored_positions
+        stated = stored_positions(store, actor=actor_id)
         return render(request, "actor.html", {
             "title": profile["name"], "actor": profile, "as_source": as_source, "as_target": as_target,
             "quotes": quote_rows, "network": network_chart(network), "positions": stated})

@@ -24,7 +24,7 @@ from .. import dedup
 from ..errors import BadParameterError, NotFoundError, StoreError
 from ..models import Article, ItemError, MergedEvent, Story
 from . import schema
-from .migrations import STORY_INDEX_DOCUMENTS, migrate, writing
+from .migrations import CROSSDOC_GENERATION, STORY_INDEX_DOCUMENTS, migrate, writing
 
 if TYPE_CHECKING:  # the cross-document layer imports the store, not the other way round
     from ..crossdoc.stories import IndexChanges
@@ -436,6 +436,10 @@ class Store:
                 if rows:
                     conn.execute(insert(schema.article_stories), rows)
             self._save_merged(conn, merged)
+            m = schema.meta.c
+            generation = conn.execute(select(m.value).where(m.key == CROSSDOC_GENERATION)).scalar_one_or_none()
+            conn.execute(delete(schema.meta).where(m.key == CROSSDOC_GENERATION))
+            conn.execute(insert(schema.meta).values(key=CROSSDOC_GENERATION, value=str(int(generation or 0) + 1)))
 
     def _save_index(self, conn, changes: "IndexChanges") -> None:
         t, p, s, m = (schema.story_index_terms.c, schema.story_index_postings.c, schema.story_index_states.c,

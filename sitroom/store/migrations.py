@@ -99,6 +99,9 @@ def convert_pickled_index(conn: Connection, blob: bytes) -> None:
 
 # meta key holding the number of articles in the story index.
 STORY_INDEX_DOCUMENTS = "story_index_documents"
+# meta key counting cross-document updates (stories, merged events): part of the store's
+# version, so that views cached over them (positions, disputes, briefings) are recomputed.
+CROSSDOC_GENERATION = "crossdoc_generation"
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [

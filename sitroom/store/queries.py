@@ -19,7 +19,7 @@ import weakref
 from collections import Counter, OrderedDict, defaultdict
 from typing import Any, Callable, Iterable, Optional
 
-from sqlalchemy import Integer, and_, func, literal, or_, select, text
+from sqlalchemy import Integer, and_, func, literal, literal_column, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -28,6 +28,7 @@ from ..errors import BadParameterError
 from ..models import PLOVER_QUAD, QUAD_NAMES, ArticleActor, Event, Figure, Quote, TimeExpr
 from . import schema
 from .db import DATE_MAX, Store, to_tsquery_syntax
+from .migrations import CROSSDOC_GENERATION
 
 # PLOVER's four "quad" classes (verbal/material × cooperation/conflict), from models.
 QUADS: dict[str, tuple[str, ...]] = {
@@ -68,16 +69,20 @@ def _cache(store: Store) -> _Cache:
 
 def store_version(store: Store) -> tuple:
     """Changes whenever a batch is stored: put_batch deletes and re-inserts rows, so the
-    largest article rowid grows; the error count covers error-only batches."""
+    largest article rowid grows; the error count covers error-only batches; the
+    cross-document generation grows with every update of stories and merged events."""
+    generation = (select(schema.meta.c.value).where(schema.meta.c.key == CROSSDOC_GENERATION)
+                  .scalar_subquery())
     with store.engine.connect() as conn:
         if store.is_sqlite:
-            row = conn.execute(text("SELECT (SELECT max(rowid) FROM articles), (SELECT count(*) FROM articles), "
-                                    "(SELECT max(id) FROM ingest_errors)")).one()
+            row = conn.execute(select(
+                literal_column("(SELECT max(rowid) FROM articles)"), literal_column("(SELECT count(*) FROM articles)"),
+                literal_column("(SELECT max(id) FROM ingest_errors)"), generation)).one()
         else:
             row = conn.execute(select(
                 select(func.count()).select_from(schema.articles).scalar_subquery(),
                 select(func.max(schema.articles.c.ingested_at)).scalar_subquery(),
-                select(func.max(schema.ingest_errors.c.id)).scalar_subquery())).one()
+                select(func.max(schema.ingest_errors.c.id)).scalar_subquery(), generation)).one()
     return tuple(row)
 
 
