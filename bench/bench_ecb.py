@@ -14,7 +14,6 @@ the gold subtopic, i.e. WITH the topics given.
     python bench/bench_ecb.py                  # sitroom + peers on ECB+ dev (topics 1-35)
     python bench/bench_ecb.py --no-peer        # sitroom only (what the gate runs)
     python bench/bench_ecb.py --gold $HELDOUT/ecbplus-test
-    python bench/bench_ecb.py --scaling        # time StoryIndex adds at 1,000 vs 10,000 docs
     python bench/bench_ecb.py --fit            # refit CorefWeights' coefficients on the gold
     python bench/bench_ecb.py --no-semantic    # as without the semantic extra (requirements-semantic.txt)
 
@@ -28,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import subprocess
 import sys
 import time
@@ -218,35 +216,12 @@ def fit_weights(gold: Path = DEFAULT_GOLD, l2: float = 1.0, semantic: Optional[b
     return dict(zip(("bias",) + names, np.round(coefficients, 2).tolist()))
 
 
-def scaling(sizes: tuple[int, ...] = (1_000, 10_000), batch: int = 100, seed: int = 0) -> dict[int, float]:
-    """Seconds to add one batch of ``batch`` synthetic articles to an index already
-    holding ``size`` articles: flat if look-ups touch only candidate stories."""
-    rng = random.Random(seed)
-    vocabulary = [f"w{i}" for i in range(20_000)]
-    topics = [rng.sample(vocabulary, 40) for _ in range(2_000)]
-
-    def article(n: int) -> StoryInput:
-        topic = topics[rng.randrange(len(topics))]
-        words = rng.choices(topic, k=60) + rng.choices(vocabulary, k=60)
-        return StoryInput(id=f"a{n}", text=" ".join(words))
-
-    timings = {}
-    for size in sizes:
-        index = StoryIndex()
-        index.add_batch(article(n) for n in range(size))
-        started = time.perf_counter()
-        index.add_batch(article(size + n) for n in range(batch))
-        timings[size] = time.perf_counter() - started
-    return timings
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--story-threshold", type=float, default=0.25)
     parser.add_argument("--coref-threshold", type=float, default=0.55)
-    parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--fit", action="store_true", help="refit the pair model's coefficients and print them")
     parser.add_argument("--no-semantic", action="store_true",
                         help="leave out the semantic extra's trigger vectors even where it is installed")
@@ -254,10 +229,6 @@ def main() -> None:
     semantic = False if args.no_semantic else None
     if args.fit:
         print(json.dumps(fit_weights(args.gold, semantic=semantic)))
-        return
-    if args.scaling:
-        for size, seconds in scaling().items():
-            print(f"add 100 articles to an index of {size:>6}: {seconds * 1000:.0f} ms")
         return
     results = run(args.gold, not args.no_peer, args.story_threshold, args.coref_threshold, semantic=semantic)
     print(f"{'system':<16}" + "".join(f"{k:>17}" for k in REPORTED))
