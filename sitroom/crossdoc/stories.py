@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import heapq
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -445,7 +446,9 @@ class StoryIndex:
 
     def _describe(self, story_id: str, state: StoryState, articles: list[str]) -> Story:
         key_actors = [a for a, _ in sorted(state.actors.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_actors]]
-        key_terms = [t for t, _ in sorted(state.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_terms]]
+        # The top terms without sorting the whole centroid (it grows with a long story's vocabulary).
+        key_terms = [t for t, _ in heapq.nsmallest(self.label_terms, state.centroid.items(),
+                                                   key=lambda kv: (-kv[1], kv[0]))]
         dates = sorted(state.dates)
         label = ", ".join(key_actors)
         label = f"{label} — {' '.join(key_terms)}" if label else " ".join(key_terms)

@@ -408,10 +408,22 @@ class Store:
                         rows.append(row)
         return sorted((MergedEvent.model_validate_json(row.data) for row in rows), key=lambda e: e.id)
 
-    def save_crossdoc(self, changes: "IndexChanges", merged: dict[str, tuple[Sequence[str], list[MergedEvent]]]
-                      ) -> None:
+    def merged_event_tallies(self, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Merged event id -> the tally its description was computed from (see
+        ``sitroom.crossdoc.update``), for the given events that have one."""
+        me = schema.merged_events.c
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(event_ids)), 900):
+                for row in conn.execute(select(me.id, me.tally).where(me.id.in_(chunk), me.tally.is_not(None))):
+                    found[row.id] = json.loads(row.tally)
+        return found
+
+    def save_crossdoc(self, changes: "IndexChanges", merged: dict[str, tuple[Sequence[str], list[MergedEvent]]],
+                      tallies: Optional[dict[str, dict[str, Any]]] = None) -> None:
         """One transaction: the story index's changes, the changed stories, article→story
-        links, and per story the merged events replaced (ids removed, events written)."""
+        links, and per story the merged events replaced (ids removed, events written),
+        with the tallies of the events written (merged event id -> JSON object)."""
         with writing(self.engine) as conn:
             self._save_index(conn, changes)
             st, links = schema.stories.c, schema.article_stories.c
@@ -435,7 +447,7 @@ class Store:
                         for a, story in changes.assignments.items() if a in existing]
                 if rows:
                     conn.execute(insert(schema.article_stories), rows)
-            self._save_merged(conn, merged)
+            self._save_merged(conn, merged, tallies or {})
 
     def _save_index(self, conn, changes: "IndexChanges") -> None:
         t, p, s, m = (schema.story_index_terms.c, schema.story_index_postings.c, schema.story_index_states.c,
@@ -479,7 +491,8 @@ class Store:
         return found
 
     @staticmethod
-    def _save_merged(conn, merged: dict[str, tuple[Sequence[str], list[MergedEvent]]]) -> None:
+    def _save_merged(conn, merged: dict[str, tuple[Sequence[str], list[MergedEvent]]],
+                     tallies: dict[str, dict[str, Any]]) -> None:
         me, links = schema.merged_events.c, schema.merged_event_documents.c
         removed = sorted({event_id for gone, _ in merged.values() for event_id in gone})
         for chunk in _chunks(removed, 900):
@@ -495,6 +508,7 @@ class Store:
              "last_date": e.last_date.isoformat() if e.last_date else None,
              "independent_sources": e.independent_sources,
              "actor_ids": " " + " ".join(sorted(set(e.source + e.target))) + " ",
+             "tally": json.dumps(tallies[e.id], sort_keys=False) if e.id in tallies else None,
              "data": e.model_dump_json()} for story, e in events])
         conn.execute(insert(schema.merged_event_documents), [
             {"merged_id": e.id, "article_id": article} for _, e in events for article in sorted(set(e.documents))])
