@@ -43,6 +43,7 @@ arrives: that is what makes it incremental.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import hashlib
 import heapq
@@ -51,6 +52,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Collection, Iterable, Optional, Protocol
+
+import numpy as np
 
 from ..models import Article, Story
 from .similarity import TermStatistics, content_terms, cosine, time_decay
@@ -146,16 +149,34 @@ class StoryState:
         return min(neighbours, key=lambda d: (abs((d - day).days), d))
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON types; floats survive a JSON round trip exactly (shortest repr)."""
-        return {"size": self.size, "outlets": dict(self.outlets), "centroid": self.centroid, "norm2": self.centroid_norm2, "actors": dict(self.actors),
-                "event_types": dict(self.event_types), "dates": {d.isoformat(): n for d, n in self.dates.items()}}
+        """Plain JSON types. The centroid, which grows with a long story's vocabulary, is
+        packed: its terms joined by newlines and its weights as base64 little-endian
+        float64 (exact, and several times faster to write and read than a JSON object of
+        floats)."""
+        data = {"size": self.size, "outlets": dict(self.outlets), "norm2": self.centroid_norm2,
+                "actors": dict(self.actors), "event_types": dict(self.event_types),
+                "dates": {d.isoformat(): n for d, n in self.dates.items()}}
+        terms = "\n".join(self.centroid)
+        if terms.count("\n") != max(len(self.centroid) - 1, 0):  # a term with a newline: keep it plain
+            data["centroid"] = self.centroid
+        else:
+            weights = np.fromiter(self.centroid.values(), dtype="<f8", count=len(self.centroid))
+            data["centroid_terms"] = terms
+            data["centroid_weights"] = base64.b64encode(weights.tobytes()).decode("ascii")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "StoryState":
-        return cls(size=int(data["size"]), outlets=Counter(data["outlets"]), centroid=dict(data["centroid"]), centroid_norm2=float(data["norm2"]),
-                   actors=Counter(data["actors"]), event_types=Counter(data["event_types"]),
+        """Reads both the packed centroid and the plain one (states written before)."""
+        if "centroid" in data:
+            centroid = dict(data["centroid"])
+        else:
+            weights = np.frombuffer(base64.b64decode(data["centroid_weights"]), dtype="<f8").tolist()
+            centroid = dict(zip(data["centroid_terms"].split("\n"), weights)) if weights else {}
+        return cls(size=int(data["size"]), outlets=Counter(data["outlets"]), centroid=centroid,
+                   centroid_norm2=float(data["norm2"]), actors=Counter(data["actors"]),
+                   event_types=Counter(data["event_types"]),
                    dates=Counter({date.fromisoformat(d): n for d, n in data["dates"].items()}))
-
 
 
 class IndexBackend(Protocol):
