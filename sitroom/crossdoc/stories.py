@@ -120,9 +120,13 @@ class StoryState:
         self.event_types.subtract(item.event_types)
         if item.published:
             self.dates[item.published] -= 1
-        for counter in (self.outlets, self.actors, self.event_types, self.dates):
-            for key in [k for k, n in counter.items() if n <= 0]:
-                del counter[key]
+        # Only the keys just decremented can have reached zero (a long story has a date
+        # for every day: do not scan them all).
+        for counter, keys in ((self.outlets, [item.outlet]), (self.actors, item.actors),
+                              (self.event_types, item.event_types), (self.dates, [item.published])):
+            for key in keys:
+                if key in counter and counter[key] <= 0:
+                    del counter[key]
 
     def _move(self, vector: dict[str, float], sign: float) -> None:
         """Add (sign 1) or take away (sign -1) an article's vector, keeping the squared
@@ -214,6 +218,15 @@ class IndexChanges:
     deleted: set[str] = field(default_factory=set)
     assignments: dict[str, str] = field(default_factory=dict)
     dates: dict[str, Optional[date]] = field(default_factory=dict)  # reference date of each assigned article
+
+
+def _top_terms(centroid: dict[str, float], count: int) -> list[str]:
+    """The ``count`` heaviest terms (ties: by term) without sorting the whole centroid,
+    which grows with a long story's vocabulary."""
+    if len(centroid) > count > 0:
+        cutoff = heapq.nlargest(count, centroid.values())[-1]
+        centroid = {term: weight for term, weight in centroid.items() if weight >= cutoff}
+    return [term for term, _ in sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
 
 
 def _share(values: frozenset[str], known: Counter) -> Optional[float]:
@@ -467,9 +480,7 @@ class StoryIndex:
 
     def _describe(self, story_id: str, state: StoryState, articles: list[str]) -> Story:
         key_actors = [a for a, _ in sorted(state.actors.items(), key=lambda kv: (-kv[1], kv[0]))[:self.label_actors]]
-        # The top terms without sorting the whole centroid (it grows with a long story's vocabulary).
-        key_terms = [t for t, _ in heapq.nsmallest(self.label_terms, state.centroid.items(),
-                                                   key=lambda kv: (-kv[1], kv[0]))]
+        key_terms = _top_terms(state.centroid, self.label_terms)
         dates = sorted(state.dates)
         label = ", ".join(key_actors)
         label = f"{label} — {' '.join(key_terms)}" if label else " ".join(key_terms)

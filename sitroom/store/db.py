@@ -395,9 +395,11 @@ class Store:
                 rows = conn.execute(select(me.id, me.data).where(me.story_id == story_id)).all()
             elif window is not None:
                 low, high = window
-                rows = conn.execute(select(me.id, me.data).where(
-                    me.story_id == story_id, or_(me.last_date.is_(None), me.last_date >= low),
-                    or_(me.first_date.is_(None), me.first_date <= high))).all()
+                # Two queries, each a range of the (story_id, last_date) index: with an OR
+                # on last_date, SQLite reads every merged event of the story instead.
+                for last in (me.last_date >= low, me.last_date.is_(None)):
+                    rows += conn.execute(select(me.id, me.data).where(
+                        me.story_id == story_id, last, or_(me.first_date.is_(None), me.first_date <= high))).all()
             seen = {row.id for row in rows}
             for chunk in ([] if everything else _chunks(sorted(set(documents)), 900)):
                 for row in conn.execute(select(me.id, me.data).join(
