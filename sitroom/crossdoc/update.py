@@ -5,10 +5,13 @@ writes to the store's index tables only what the batch needs (reprints join thei
 original's story). Then, in every story the batch touched, the merged events near the
 new articles are re-clustered with the new mentions: those that draw on a batch
 article (a re-processed article, the original of a new reprint) and those whose
-mention dates reach within ``window_days`` of a new article's date. Merged events
-further away are left as they are — the coreference model's date penalty makes a merge
-across more than a week or two all but impossible — so an update costs time in
-proportion to the batch and the news around it, not to the store or a long story.
+mention dates reach within ``window_days`` of a new article's date. Large ones (more
+than ``FIXED_MENTIONS`` mentions) are extended instead: a few representative mentions
+stand for them in average link and their description grows from a stored tally (see
+``refresh_story_events``). Merged events further away are left as they are — the
+coreference model's date penalty makes a merge across more than a week or two all but
+impossible — so an update costs time in proportion to the batch and the news around it,
+not to the store or a long story.
 """
 
 from __future__ import annotations
