@@ -492,3 +492,117 @@ def _merged(mentions: list[EventMention]) -> MergedEvent:
                        mentions=ids, documents=sorted({m.document for m in mentions}),
                        story=mentions[0].story, first_date=min(dates) if dates else None,
                        last_date=max(dates) if dates else None)
+
+
+def average_link_seeded(scores: np.ndarray, groups: Sequence[Sequence[int]], fixed: Sequence[bool],
+                        threshold: float) -> list[list[int]]:
+    """``average_link`` starting from ``groups`` (a partition of 0..n-1) instead of
+    singletons; two groups marked ``fixed`` are never merged with each other (a cluster
+    holding a fixed group counts as fixed). Ties: the lowest pair of group positions."""
+    count = len(groups)
+    membership = np.zeros((len(scores), count))
+    for column, members in enumerate(groups):
+        membership[list(members), column] = 1.0
+    sums = membership.T @ scores.astype(float) @ membership
+    sizes = membership.sum(axis=0)
+    is_fixed = np.array(fixed, dtype=bool)
+    active = np.ones(count, dtype=bool)
+    clusters: dict[int, list[int]] = {i: list(members) for i, members in enumerate(groups)}
+    np.fill_diagonal(sums, -np.inf)
+    while len(clusters) > 1:
+        mean = sums / np.outer(sizes, sizes)
+        mean[~active, :] = -np.inf
+        mean[:, ~active] = -np.inf
+        mean[np.outer(is_fixed, is_fixed)] = -np.inf
+        best = int(np.argmax(mean))
+        i, j = divmod(best, count)
+        if mean[i, j] <= threshold:
+            break
+        keep, gone = min(i, j), max(i, j)
+        sums[keep, :] += sums[gone, :]
+        sums[:, keep] += sums[:, gone]
+        sums[keep, keep] = -np.inf
+        sizes[keep] += sizes[gone]
+        is_fixed[keep] = is_fixed[keep] or is_fixed[gone]
+        active[gone] = False
+        clusters[keep].extend(clusters.pop(gone))
+    return [sorted(members) for members in clusters.values()]
+
+
+def cluster_with_fixed(mentions: Iterable[EventMention], fixed: dict[str, Sequence[EventMention]],
+                       threshold: float = 0.55, weights: Optional[CorefWeights] = None,
+                       lexicon: Optional[TriggerLexicon] = None
+                       ) -> tuple[list[MergedEvent], dict[str, list[EventMention]]]:
+    """Cluster ``mentions`` like ``cluster_mentions`` while existing clusters stay as
+    they are: ``fixed`` maps a cluster's id to a sample of its mentions (its
+    representatives), which enter average link as one group that may take in new
+    mentions but is never split nor merged with another fixed cluster. Returns (the new
+    clusters, fixed id -> the mentions that joined it). The mentions and the
+    representatives must not overlap."""
+    lexicon = default_lexicon() if lexicon is None else lexicon
+    weights = default_weights() if weights is None else weights
+    free = {m.id: m for m in mentions}
+    owner: dict[str, str] = {}
+    samples: dict[str, EventMention] = {}
+    for event_id in sorted(fixed):
+        for mention in fixed[event_id]:
+            if mention.id not in free and mention.id not in owner:
+                owner[mention.id] = event_id
+                samples[mention.id] = mention
+    blocks: dict[str, list[EventMention]] = defaultdict(list)
+    for mention in list(free.values()) + list(samples.values()):
+        blocks[mention.block()].append(mention)
+    created: list[MergedEvent] = []
+    joined: dict[str, list[EventMention]] = defaultdict(list)
+    for key in sorted(blocks):
+        block = sorted(blocks[key], key=lambda m: m.id)
+        # Trigger-related components, joined through the fixed clusters' samples.
+        parent = list(range(len(block)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for component in related_components(block, lexicon):
+            for i in component[1:]:
+                parent[find(i)] = find(component[0])
+        first_of: dict[str, int] = {}
+        for i, mention in enumerate(block):
+            if mention.id in owner:
+                first = first_of.setdefault(owner[mention.id], i)
+                parent[find(i)] = find(first)
+        components: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(block)):
+            components[find(i)].append(i)
+        context = BlockContext(block)
+        for component in sorted(components.values()):
+            members = [block[i] for i in component]
+            owners = sorted({owner[m.id] for m in members if m.id in owner})
+            if not owners:
+                if len(members) == 1:
+                    created.append(_merged(members))
+                    continue
+                rows = (np.array(semantics.trigger_vectors([m.trigger_position() for m in members]))
+                        if weights.trigger_context else None)
+                for cluster in average_link(pair_scores(members, weights, lexicon, context, rows), threshold):
+                    created.append(_merged([members[i] for i in cluster]))
+                continue
+            if not any(m.id in free for m in members):
+                continue
+            groups = [[i for i, m in enumerate(members) if owner.get(m.id) == event_id] for event_id in owners]
+            groups += [[i] for i, m in enumerate(members) if m.id in free]
+            rows = (np.array(semantics.trigger_vectors([m.trigger_position() for m in members]))
+                    if weights.trigger_context else None)
+            scores = pair_scores(members, weights, lexicon, context, rows)
+            for cluster in average_link_seeded(scores, groups, [True] * len(owners) + [False] * (len(groups) - len(owners)),
+                                               threshold):
+                fixed_here = {owner[members[i].id] for i in cluster if members[i].id in owner}
+                new = [members[i] for i in cluster if members[i].id in free]
+                if fixed_here:
+                    joined[fixed_here.pop()].extend(new)
+                elif new:
+                    created.append(_merged(new))
+    return (sorted(created, key=lambda e: (-len(e.mentions), e.id)),
+            {event_id: sorted(found, key=lambda m: m.id) for event_id, found in joined.items() if found})

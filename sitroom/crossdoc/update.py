@@ -5,22 +5,27 @@ writes to the store's index tables only what the batch needs (reprints join thei
 original's story). Then, in every story the batch touched, the merged events near the
 new articles are re-clustered with the new mentions: those that draw on a batch
 article (a re-processed article, the original of a new reprint) and those whose
-mention dates reach within ``window_days`` of a new article's date. Merged events
-further away are left as they are — the coreference model's date penalty makes a merge
-across more than a week or two all but impossible — so an update costs time in
-proportion to the batch and the news around it, not to the store or a long story.
+mention dates reach within ``window_days`` of a new article's date. Large ones (more
+than ``FIXED_MENTIONS`` mentions) are extended instead: a few representative mentions
+stand for them in average link and their description grows from a stored tally (see
+``refresh_story_events``). Merged events further away are left as they are — the
+coreference model's date penalty makes a merge across more than a week or two all but
+impossible — so an update costs time in proportion to the batch and the news around it,
+not to the store or a long story.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Collection, Iterable, Optional, Sequence
+from typing import Any, Collection, Iterable, Optional, Sequence
 
 from ..models import Article, MergedEvent, Story
 from ..store import Store
-from .coref import cluster_mentions, mentions_from_article
+from .coref import cluster_mentions, cluster_with_fixed, mentions_from_article
 from .stories import StoryIndex, StoryInput, StoryState
 
 # Modalities that report something that happened (or was said to): they decide a merged
@@ -30,6 +35,11 @@ FACTUAL = ("asserted", "reported")
 DEFAULT_WINDOW_DAYS = 14
 # Articles per transaction when many arrive at once (a backfill).
 BATCH_SIZE = 1_000
+# A merged event with more mentions than this is extended, not re-clustered, when a
+# batch comes near it: new mentions are compared with its REPRESENTATIVES earliest and
+# REPRESENTATIVES latest mentions (average link, as in ``cluster_mentions``).
+FIXED_MENTIONS = 20
+REPRESENTATIVES = 4
 
 
 @dataclass
@@ -111,15 +121,17 @@ def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocRep
     by_story: dict[str, list[Article]] = {}
     for article in new:
         by_story.setdefault(assignments[article.id], []).append(article)
-    merged = {}
+    merged, tallies = {}, {}
     for story_id, batch in sorted(by_story.items()):
         story = described.get(story_id) or index.stories([story_id])[0]
-        merged[story_id] = refresh_story_events(store, story, batch, window_days)
+        gone, written, counted = refresh_story_events(store, story, batch, window_days)
+        merged[story_id] = (gone, written)
+        tallies.update(counted)
     for article in reprints:
         if article.id not in changes.assignments:
             changes.assignments[article.id] = assignments[article.id]
             changes.dates[article.id] = article.reference_date()
-    store.save_crossdoc(changes, merged)
+    store.save_crossdoc(changes, merged, tallies)
     report.stories_touched = len(by_story)
     report.merged_events = sum(len(written) for _, written in merged.values())
     report.merged_events_replaced = sum(len(gone) for gone, _ in merged.values())
@@ -128,11 +140,22 @@ def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocRep
 
 
 def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
-                         window_days: int = DEFAULT_WINDOW_DAYS) -> tuple[list[str], list[MergedEvent]]:
+                         window_days: int = DEFAULT_WINDOW_DAYS
+                         ) -> tuple[list[str], list[MergedEvent], dict[str, dict[str, Any]]]:
     """Re-cluster the story's merged events near ``batch`` (its new or re-processed
     articles) together with the batch's mentions; returns (ids of the merged events
-    replaced, the merged events that replace them). The set re-clustered is closed: it
-    holds every merged event of every article whose mentions it holds."""
+    replaced, the merged events that replace them, their tallies by id).
+
+    A merged event with more than ``FIXED_MENTIONS`` mentions (and a tally, and no
+    mention from a batch article) is not re-clustered: it stays one cluster, represented
+    by a few of its mentions (its earliest and latest), new mentions may join it, and its
+    description is extended from its tally. Every other merged event near the batch is
+    re-clustered with the batch from its articles. The other merged events of those
+    articles (before the window: they are not near) keep their mentions; their articles'
+    other mentions are left out of the re-clustering. So no mention is ever in two merged
+    events, no merged event loses a mention, and the articles read do not grow with a
+    story's history: the batch, the articles of the small merged events near it, and a
+    few representatives of the large ones."""
     dates = [a.reference_date() for a in batch]
     if window_days <= 0 or any(d is None for d in dates):
         # An undated article could belong anywhere in the story's time line.
@@ -140,25 +163,58 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
         articles = {a.id: a for a in story_articles(store, story.model_copy(update={"articles": members}))}
         articles.update({a.id: a for a in batch})
         existing = store.merged_events_of(story.id, everything=True)
-    else:
-        low, high = min(dates) - timedelta(days=window_days), max(dates) + timedelta(days=window_days)
-        articles = {a.id: a for a in batch}
-        anchors = set(articles) | {a.duplicate_of for a in batch if a.duplicate_of}
-        existing = store.merged_events_of(story.id, documents=sorted(anchors),
-                                          window=(low.isoformat(), high.isoformat()))
-        seen = {e.id for e in existing}
-        requested = set(articles)
-        while True:  # read the articles they draw on, and any other merged event of those
-            needed = sorted(({d for e in existing for d in e.documents} | anchors) - requested)
-            if not needed:
-                break
-            requested.update(needed)
-            articles.update(store.get_many(needed))  # an article deleted since is no more evidence
-            more = [e for e in store.merged_events_of(story.id, documents=needed) if e.id not in seen]
-            seen |= {e.id for e in more}
-            existing += more
-        _add_reprints(store, articles)
-    return [e.id for e in existing], merge_events(list(articles.values()), story.id)
+        written, tallies = merge_events(list(articles.values()), story.id, with_tallies=True)
+        return [e.id for e in existing], written, tallies
+    low, high = min(dates) - timedelta(days=window_days), max(dates) + timedelta(days=window_days)
+    articles = {a.id: a for a in batch}
+    batch_ids = set(articles)
+    anchors = batch_ids | {a.duplicate_of for a in batch if a.duplicate_of}
+    near = store.merged_events_of(story.id, documents=sorted(anchors), window=(low.isoformat(), high.isoformat()))
+    stored_tallies = store.merged_event_tallies([e.id for e in near if len(e.mentions) > FIXED_MENTIONS])
+
+    def fixed(event: MergedEvent) -> bool:
+        return (len(event.mentions) > FIXED_MENTIONS and event.id in stored_tallies
+                and not batch_ids.intersection(event.documents))
+
+    extended = {e.id: e for e in near if fixed(e)}  # large: new mentions may join them
+    free = [e for e in near if e.id not in extended]  # re-clustered from their articles
+    needed = sorted(({d for e in free for d in e.documents} | anchors) - set(articles))
+    articles.update(store.get_many(needed))  # an article deleted since is no more evidence
+    seen = {e.id for e in near}
+    # The other merged events of those articles lie before the window (or they would be
+    # near): their mentions stay where they are, so the closure stops here.
+    pinned = [e for e in store.merged_events_of(story.id, documents=needed) if e.id not in seen]
+    _add_reprints(store, articles)
+    held = {m for e in list(extended.values()) + pinned for m in e.mentions}
+    tallies = {e.id: stored_tallies[e.id] for e in extended.values()}
+    # The representatives of the large merged events: read, but not re-clustered.
+    wanted = {m.partition(":")[0] for t in tallies.values() for _, m in t["early"] + t["late"]}
+    samples = dict(articles)
+    samples.update(store.get_many(sorted(wanted - samples.keys())))
+    representatives = {}
+    for event_id, tally in tallies.items():
+        ids = {m for _, m in tally["early"] + tally["late"]}
+        representatives[event_id] = [m for a in sorted({m.partition(":")[0] for m in ids}) if a in samples
+                                     for m in mentions_from_article(samples[a], story=story.id) if m.id in ids]
+    by_id = articles
+    originals = [a for a in articles.values() if a.duplicate_of is None or a.duplicate_of not in by_id]
+    mentions = [m for a in originals for m in mentions_from_article(a, story=story.id) if m.id not in held]
+    events = {(a.id, e.id): e for a in originals for e in a.events}
+    created, joined = cluster_with_fixed(mentions, representatives)
+    written, new_tallies = [], {}
+    for cluster in created:
+        merged = describe(cluster, events, by_id, story.id)
+        written.append(merged)
+        new_tallies[merged.id] = tally_of(merged, {m.id: m for m in mentions}, events, by_id)
+    gone = [e.id for e in free]
+    for event_id, event in sorted(extended.items()):
+        grown = extend(event, tallies[event_id], joined.get(event_id, []), events, by_id, story.id)
+        if grown is not None:
+            merged, tally = grown
+            gone.append(event_id)
+            written.append(merged)
+            new_tallies[merged.id] = tally
+    return gone, _in_time_order(written), new_tallies
 
 
 def _add_reprints(store: Store, articles: dict[str, Article]) -> None:
@@ -175,17 +231,137 @@ def story_articles(store: Store, story: Story) -> list[Article]:
     return [articles[a] for a in story.articles if a in articles] + [a for a in articles.values() if a.id not in members]
 
 
-def merge_events(articles: Sequence[Article], story_id: str) -> list[MergedEvent]:
-    """Cluster the events of ``articles`` (one story's, with their reprints) into merged events."""
+def merge_events(articles: Sequence[Article], story_id: str, with_tallies: bool = False):
+    """Cluster the events of ``articles`` (one story's, with their reprints) into merged
+    events; with ``with_tallies``, (merged events, their tallies by id)."""
     by_id = {a.id: a for a in articles}
     # Reprints are evidence, not independent mentions: cluster the originals' events and
     # attach each reprint as a further source of the same merged events.
     originals = [a for a in articles if a.duplicate_of is None or a.duplicate_of not in by_id]
     mentions = [m for a in originals for m in mentions_from_article(a, story=story_id)]
     events = {(a.id, e.id): e for a in originals for e in a.events}
-    merged = [describe(cluster, events, by_id, story_id) for cluster in cluster_mentions(mentions)]
+    merged = _in_time_order([describe(cluster, events, by_id, story_id) for cluster in cluster_mentions(mentions)])
+    if not with_tallies:
+        return merged
+    by_mention = {m.id: m for m in mentions}
+    return merged, {e.id: tally_of(e, by_mention, events, by_id) for e in merged}
+
+
+def _in_time_order(merged: list[MergedEvent]) -> list[MergedEvent]:
     return sorted(merged, key=lambda m: (m.event_date or (m.first_report.isoformat() if m.first_report else "~"),
                                          m.id))
+
+
+def _members(mention_ids: Iterable[str], events: dict, articles: dict[str, Article]) -> list[tuple]:
+    """(mention id, article, event) of the mentions found among the read articles."""
+    found = []
+    for mention_id in mention_ids:
+        article_id, _, event_id = mention_id.partition(":")
+        if (article_id, event_id) in events and article_id in articles:
+            found.append((mention_id, articles[article_id], events[(article_id, event_id)]))
+    return found
+
+
+def _day(value: Optional[date]) -> str:
+    return value.isoformat() if value else ""
+
+
+def _count(tally: dict[str, Any], mentions: dict, members: list[tuple], reports: Sequence[Article]) -> None:
+    """Add members (mention id, article, event) and reporting articles to a tally."""
+    for mention_id, article, event in members:
+        mention = mentions.get(mention_id)
+        if mention is not None:
+            tally["lemmas"][mention.head_lemma] = tally["lemmas"].get(mention.head_lemma, 0) + 1
+        for name, value in (("types", event.type), ("modalities", event.modality),
+                            ("event_dates", event.date if event.date and not event.date_is_report_date else None)):
+            if value is not None:
+                tally[name][value] = tally[name].get(value, 0) + 1
+        for name, actors in (("sources", event.source), ("targets", event.target)):
+            for actor in sorted({a.actor_id for a in actors if a.actor_id}):
+                tally[name][actor] = tally[name].get(actor, 0) + 1
+        key = [_day(article.reference_date()) or "9999-12-31", article.id]
+        if tally["first"] is None or key < tally["first"]:
+            tally["first"] = key
+        point = [_day(article.reference_date()), mention_id]
+        tally["early"] = sorted(tally["early"] + [point])[:REPRESENTATIVES]
+        tally["late"] = sorted(tally["late"] + [point])[-REPRESENTATIVES:]
+    # Independent sources: reprint families, each under its original's outlet.
+    for article in sorted(reports, key=lambda a: a.duplicate_of is not None):
+        group = article.duplicate_of or article.id
+        if article.duplicate_of is None:
+            tally["groups"][group] = article.outlet or group
+        else:
+            tally["groups"].setdefault(group, group)
+
+
+def _empty_tally() -> dict[str, Any]:
+    return {"lemmas": {}, "types": {}, "modalities": {}, "event_dates": {}, "sources": {}, "targets": {},
+            "groups": {}, "first": None, "early": [], "late": []}
+
+
+def tally_of(merged: MergedEvent, mentions: dict, events: dict, articles: dict[str, Article]) -> dict[str, Any]:
+    """What ``describe`` computed ``merged`` from, as counts (JSON), so that a later
+    update can extend it (``extend``) without re-reading its articles: lemma, type,
+    modality, event-date and actor counts, reprint families and their outlets, the
+    earliest member, and the ``REPRESENTATIVES`` earliest and latest mentions."""
+    tally = _empty_tally()
+    _count(tally, mentions, _members(merged.mentions, events, articles),
+           [articles[d] for d in merged.documents if d in articles])
+    return tally
+
+
+def extend(event: MergedEvent, tally: dict[str, Any], joined: Sequence, events: dict,
+           articles: dict[str, Article], story_id: str) -> Optional[tuple[MergedEvent, dict[str, Any]]]:
+    """A large merged event with the mentions that ``joined`` it and the new reprints of
+    its articles found in ``articles``, described from its updated tally (as ``describe``
+    would, ties aside); None when nothing was added."""
+    held = {m.partition(":")[0] for m in event.mentions}
+    members = _members([m.id for m in joined], events, articles)
+    authors = held | {article.id for _, article, _ in members}
+    known = set(event.documents)
+    reports = [articles[a] for a in sorted({article.id for _, article, _ in members}) if a not in known]
+    reports += [r for r in articles.values() if r.duplicate_of in authors and r.id not in known
+                and r.id not in {a.id for a in reports}]
+    if not members and not reports:
+        return None
+    tally = json.loads(json.dumps(tally))
+    _count(tally, {m.id: m for m in joined}, members, reports)
+    mentions = sorted(set(event.mentions) | {m for m, _, _ in members})
+    lemmas = sorted(tally["lemmas"].items(), key=lambda kv: (-kv[1], kv[0]))
+    modalities = Counter(tally["modalities"])
+    factual = [m for m in FACTUAL if modalities.get(m)]
+    published = [a.reference_date() for _, a, _ in members if a.reference_date()]
+    dated = [d for d in (a.reference_date() for a in reports) if d]
+    text = event.text
+    first_author = tally["first"][1] if tally["first"] else None
+    for _, article, member in members:
+        if article.id == first_author:
+            text = member.text.strip()
+            break
+    grown = event.model_copy(update={
+        "id": "e" + hashlib.sha1(mentions[0].encode()).hexdigest()[:12],
+        "story": story_id,
+        "head_lemmas": [lemma for lemma, _ in lemmas] or event.head_lemmas,
+        "mentions": mentions,
+        "documents": sorted(known | {a.id for a in reports}),
+        "first_date": min([d for d in (event.first_date, *published) if d], default=None),
+        "last_date": max([d for d in (event.last_date, *published) if d], default=None),
+        "type": Counter(tally["types"]).most_common(1)[0][0] if tally["types"] else event.type,
+        "modality": factual[0] if factual else (modalities.most_common(1)[0][0] if modalities else None),
+        "event_date": _commonest_counted(tally["event_dates"]),
+        "source": [actor for actor, _ in Counter(tally["sources"]).most_common()],
+        "target": [actor for actor, _ in Counter(tally["targets"]).most_common()],
+        "outlets": sorted(set(event.outlets) | {a.outlet for a in reports if a.outlet}),
+        "independent_sources": len(set(tally["groups"].values())),
+        "first_report": min([d for d in (event.first_report, *dated) if d], default=None),
+        "last_report": max([d for d in (event.last_report, *dated) if d], default=None),
+        "text": text,
+    })
+    return grown, tally
+
+
+def _commonest_counted(counts: dict[str, int]) -> Optional[str]:
+    return Counter(counts).most_common(1)[0][0] if counts else None
 
 
 def describe(cluster: MergedEvent, events: dict, articles: dict[str, Article], story_id: str) -> MergedEvent:

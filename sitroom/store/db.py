@@ -395,9 +395,11 @@ class Store:
                 rows = conn.execute(select(me.id, me.data).where(me.story_id == story_id)).all()
             elif window is not None:
                 low, high = window
-                rows = conn.execute(select(me.id, me.data).where(
-                    me.story_id == story_id, or_(me.last_date.is_(None), me.last_date >= low),
-                    or_(me.first_date.is_(None), me.first_date <= high))).all()
+                # Two queries, each a range of the (story_id, last_date) index: with an OR
+                # on last_date, SQLite reads every merged event of the story instead.
+                for last in (me.last_date >= low, me.last_date.is_(None)):
+                    rows += conn.execute(select(me.id, me.data).where(
+                        me.story_id == story_id, last, or_(me.first_date.is_(None), me.first_date <= high))).all()
             seen = {row.id for row in rows}
             for chunk in ([] if everything else _chunks(sorted(set(documents)), 900)):
                 for row in conn.execute(select(me.id, me.data).join(
@@ -408,10 +410,22 @@ class Store:
                         rows.append(row)
         return sorted((MergedEvent.model_validate_json(row.data) for row in rows), key=lambda e: e.id)
 
-    def save_crossdoc(self, changes: "IndexChanges", merged: dict[str, tuple[Sequence[str], list[MergedEvent]]]
-                      ) -> None:
+    def merged_event_tallies(self, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Merged event id -> the tally its description was computed from (see
+        ``sitroom.crossdoc.update``), for the given events that have one."""
+        me = schema.merged_events.c
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(event_ids)), 900):
+                for row in conn.execute(select(me.id, me.tally).where(me.id.in_(chunk), me.tally.is_not(None))):
+                    found[row.id] = json.loads(row.tally)
+        return found
+
+    def save_crossdoc(self, changes: "IndexChanges", merged: dict[str, tuple[Sequence[str], list[MergedEvent]]],
+                      tallies: Optional[dict[str, dict[str, Any]]] = None) -> None:
         """One transaction: the story index's changes, the changed stories, article→story
-        links, and per story the merged events replaced (ids removed, events written)."""
+        links, and per story the merged events replaced (ids removed, events written),
+        with the tallies of the events written (merged event id -> JSON object)."""
         with writing(self.engine) as conn:
             self._save_index(conn, changes)
             st, links = schema.stories.c, schema.article_stories.c
@@ -435,7 +449,7 @@ class Store:
                         for a, story in changes.assignments.items() if a in existing]
                 if rows:
                     conn.execute(insert(schema.article_stories), rows)
-            self._save_merged(conn, merged)
+            self._save_merged(conn, merged, tallies or {})
             m = schema.meta.c
             generation = conn.execute(select(m.value).where(m.key == CROSSDOC_GENERATION)).scalar_one_or_none()
             conn.execute(delete(schema.meta).where(m.key == CROSSDOC_GENERATION))
@@ -483,7 +497,8 @@ class Store:
         return found
 
     @staticmethod
-    def _save_merged(conn, merged: dict[str, tuple[Sequence[str], list[MergedEvent]]]) -> None:
+    def _save_merged(conn, merged: dict[str, tuple[Sequence[str], list[MergedEvent]]],
+                     tallies: dict[str, dict[str, Any]]) -> None:
         me, links = schema.merged_events.c, schema.merged_event_documents.c
         removed = sorted({event_id for gone, _ in merged.values() for event_id in gone})
         for chunk in _chunks(removed, 900):
@@ -499,6 +514,7 @@ class Store:
              "last_date": e.last_date.isoformat() if e.last_date else None,
              "independent_sources": e.independent_sources,
              "actor_ids": " " + " ".join(sorted(set(e.source + e.target))) + " ",
+             "tally": json.dumps(tallies[e.id], sort_keys=False) if e.id in tallies else None,
              "data": e.model_dump_json()} for story, e in events])
         conn.execute(insert(schema.merged_event_documents), [
             {"merged_id": e.id, "article_id": article} for _, e in events for article in sorted(set(e.documents))])

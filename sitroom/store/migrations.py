@@ -65,6 +65,13 @@ def _story_index_tables(conn: Connection) -> None:
         conn.execute(schema.crossdoc_state.delete().where(state.name == "story_index"))
 
 
+def _merged_event_tallies(conn: Connection) -> None:
+    """The counts behind each merged event's description (``merged_events.tally``);
+    events written before stay NULL and are re-clustered whole when next touched."""
+    if "tally" not in {c["name"] for c in inspect(conn).get_columns("merged_events")}:
+        conn.execute(text("ALTER TABLE merged_events ADD COLUMN tally TEXT"))
+
+
 def convert_pickled_index(conn: Connection, blob: bytes) -> None:
     """Write a version-2 story index (a pickled in-memory ``StoryIndex``) into the index
     tables. Its attributes are read, not its methods, so the class may have moved on."""
@@ -108,6 +115,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "articles, records, duplicate index, full-text search", _initial),
     (2, "stories, merged events, story index state", _crossdoc),
     (3, "story index as tables, merged-event dates and documents", _story_index_tables),
+    (4, "merged-event tallies", _merged_event_tallies),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -152,6 +152,11 @@ merged_events = Table(
     # merged events whose span reaches the new articles' dates.
     Column("first_date", String(10)),
     Column("last_date", String(10)),
+    # What the description was computed from (migration 4, JSON: counts of types,
+    # modalities, dates, actors, lemmas, sources, and a few representative mentions), so
+    # an update can extend a large merged event without re-reading all its articles.
+    # NULL: written before migration 4; such an event is re-clustered from its articles.
+    Column("tally", Text),
     Index("ix_merged_events_story_last", "story_id", "last_date"),
 )
 

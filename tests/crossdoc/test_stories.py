@@ -143,3 +143,24 @@ def test_nearest_date_of_a_story():
     assert state.nearest_date(date(2025, 11, 16)) == date(2025, 11, 20)
     assert state.nearest_date(date(2026, 1, 1)) == date(2025, 11, 20)
     assert StoryState().nearest_date(date(2025, 11, 1)) is None
+
+
+def test_a_story_state_survives_its_json_exactly_and_old_states_still_read():
+    """The packed centroid (terms joined, weights as float64) round-trips exactly, and a
+    state written with the centroid as a JSON object (before) reads the same."""
+    import json
+    from collections import Counter
+
+    from sitroom.crossdoc.stories import StoryState
+
+    state = StoryState(size=3, outlets=Counter({"Harbor Wire": 2}), centroid={"talks": 0.1, "kyiv": 1 / 3,
+                                                                               "zé": 2.5e-13, "": 1.0},
+                       centroid_norm2=1.25, actors=Counter({"RUS": 2}), event_types=Counter({"CONSULT": 1}),
+                       dates=Counter({date(2025, 5, 23): 2}))
+    for original in (state, StoryState(), StoryState(centroid={"odd\nterm": 1.0, "plain": 2.0})):
+        assert StoryState.from_json(json.loads(json.dumps(original.to_json()))) == original
+    packed = state.to_json()
+    assert "centroid" not in packed and packed["centroid_terms"].split("\n")[:2] == ["talks", "kyiv"]
+    plain = {key: value for key, value in packed.items() if not key.startswith("centroid_")}
+    plain["centroid"] = state.centroid
+    assert StoryState.from_json(json.loads(json.dumps(plain))) == state

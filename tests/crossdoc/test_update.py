@@ -254,3 +254,73 @@ def test_version_2_tables_gain_their_version_3_columns(tmp_path):
     assert store.merged_events_of("s1", window=("2025-05-20", "2025-05-30")) == [merged]
     assert store.merged_events_of("s1", window=("2025-06-20", "2025-06-30")) == []
     assert store.story("s1").articles == [article.id]
+
+
+def _swap_report(i: int, day: int):
+    """A report of the May prisoner swap, in its own words (no two are near-duplicates)."""
+    words = " ".join(f"{w}{i}" for w in ("kyiv", "moscow", "istanbul", "envoy", "officials", "families", "buses",
+                                         "border", "wounded", "lists"))
+    text = f"{SWAP} Report number {i} adds {words} and more detail from the exchange point on the border."
+    article = with_exchange_event(make_article(text, key=f"swap-{i}", published=date(2025, 5, day),
+                                               outlet=f"Outlet {i}"))
+    article.events[0].end = len(SWAP)
+    article.events[0].text = SWAP
+    return article
+
+
+def test_a_large_merged_event_is_extended_without_reading_all_its_articles():
+    """A merged event with more than FIXED_MENTIONS mentions near a batch keeps all its
+    evidence and takes in the new mention, reading only its representatives' articles;
+    its description is what re-clustering it whole gives."""
+    from sitroom.crossdoc import update as update_module
+    from sitroom.store import open_store
+
+    store = open_store(":memory:", near_threshold=1.01)
+    old = [_swap_report(i, 20 + i % 4) for i in range(update_module.FIXED_MENTIONS + 5)]
+    store.put_batch([(a, "h") for a in old], "p")
+    update_crossdoc(store, [a.id for a in old])
+    (story_id,) = set(store.story_of([a.id for a in old]).values())
+    (before,) = store.merged_events(story=story_id)
+    assert len(before.mentions) == len(old) > update_module.FIXED_MENTIONS
+
+    new = _swap_report(99, 24)
+    store.put_batch([(new, "h")], "p")
+    read = []
+    get_many = store.get_many
+    store.get_many = lambda ids: read.extend(ids) or get_many(ids)
+    report = update_crossdoc(store, [new.id])
+    del store.get_many
+    assert report.story_of[new.id] == story_id
+    assert len(set(read)) <= 2 * update_module.REPRESENTATIVES + 1 < len(old)
+    (after,) = store.merged_events(story=story_id)
+    assert set(before.mentions) < set(after.mentions)
+    assert set(after.mentions) - set(before.mentions) == {f"{new.id}:{new.events[0].id}"}
+    assert set(after.documents) == set(before.documents) | {new.id}
+    assert after.independent_sources == before.independent_sources + 1
+    assert set(after.outlets) == set(before.outlets) | {"Outlet 99"}
+    assert after.last_report == date(2025, 5, 24) and after.first_report == before.first_report
+
+    update_crossdoc(store, [new.id], window_days=0)  # re-clustered whole from every article
+    (whole,) = store.merged_events(story=story_id)
+    assert whole == after
+
+
+def test_batch_after_batch_every_mention_stays_in_exactly_one_merged_event():
+    """Large merged events extended, small ones re-clustered, older ones left as they
+    are: across many small batches no mention is lost or held twice."""
+    from sitroom.store import open_store
+
+    store = open_store(":memory:", near_threshold=1.01)
+    reports = [_swap_report(i, 1 + i // 4) for i in range(60)]  # two weeks of reports, four a day
+    for i, report in enumerate(reports):
+        if i % 7 == 3:  # now and then an incident of its own
+            report.events[0].trigger = Span(start=report.text.index("talks"), end=report.text.index("talks") + 5,
+                                            text="talks")
+    for start in range(0, len(reports), 5):
+        batch = reports[start:start + 5]
+        store.put_batch([(a, "h") for a in batch], "p")
+        update_crossdoc(store, [a.id for a in batch])
+        merged = store.merged_events()
+        held = [m for e in merged for m in e.mentions]
+        assert len(held) == len(set(held)) == start + len(batch)
+        assert {d for e in merged for d in e.documents} == {a.id for a in reports[:start + len(batch)]}
