@@ -68,7 +68,7 @@ def update_crossdoc_for(store: Store, summary: RunSummary, stages: Sequence[Stag
         return
     from .crossdoc.update import update_crossdoc  # the cross-document layer loads on demand
     settings = settings or Settings.from_env()
-    report = update_crossdoc(store, summary.stored_ids, window_days=settings.crossdoc_window_days)
+    report = update_crossdoc(store, summary.stored_ids, **settings.crossdoc_options())
     summary.counts["stories_touched"] = report.stories_touched
     summary.counts["merged_events"] = report.merged_events
 

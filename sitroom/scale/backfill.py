@@ -169,7 +169,7 @@ def backfill(sources: Iterable[Union[str, Path]], store: Store, *, engine: str =
         load_parquet(target, store, pipeline_version(stages), settings.batch_size, report)
     if report.stored_ids and any("article.events" in s.assigns for s in stages):
         from ..crossdoc.update import update_crossdoc  # the cross-document stages, incrementally
-        crossdoc = update_crossdoc(store, report.stored_ids, window_days=settings.crossdoc_window_days)
+        crossdoc = update_crossdoc(store, report.stored_ids, **settings.crossdoc_options())
         report.stories_touched, report.merged_events = crossdoc.stories_touched, crossdoc.merged_events
     report.load_seconds = round(time.perf_counter() - started, 3)
     if not keep_parquet and "://" not in target:

@@ -537,6 +537,31 @@ def stories(db: str = DbOption, since: Optional[str] = typer.Option(None, help="
 
 
 @app.command()
+def recluster(db: str = DbOption,
+              story: Optional[list[str]] = typer.Option(None, help="Only this story (id or prefix); repeatable."),
+              merge_threshold: Optional[float] = typer.Option(
+                  None, min=0.0, max=1.0, help="Mean pair probability two groups of mentions need to become one "
+                  "merged event: higher gives smaller, purer events (default: SITROOM_MERGE_THRESHOLD or 0.55)."),
+              semantic: Optional[bool] = typer.Option(
+                  None, "--semantic/--no-semantic", help="Contextual trigger vectors (the semantic extra; "
+                  "default: SITROOM_SEMANTIC)."),
+              quiet: bool = QuietOption) -> None:
+    """Re-cluster the merged events of whole stories with the current (or given) settings."""
+    from ..crossdoc.update import recluster as recluster_stories
+    settings = Settings.from_env(db=db, merge_threshold=merge_threshold, semantic=semantic)
+    store = open_store(settings.db, near_threshold=settings.near_duplicate_threshold)
+    try:
+        report = recluster_stories(store, story or None, merge_threshold=settings.merge_threshold,
+                                   semantic=settings.semantic)
+    except SitroomError as exc:
+        _fail(exc)
+    if not quiet:
+        console.print(f"{report.stories_touched} stories: {report.merged_events_replaced} merged events replaced by "
+                      f"{report.merged_events} (threshold {settings.merge_threshold}"
+                      f"{', semantic' if settings.semantic else ''})")
+
+
+@app.command()
 def timeline(db: str = DbOption, story: Optional[str] = typer.Option(None, help="A story id (see `sitroom stories`)."),
              actor: Optional[str] = typer.Option(None, help="An actor id, as source or target."),
              with_actor: Optional[str] = typer.Option(None, "--with", help="With --actor: events between the two."),

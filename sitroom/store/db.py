@@ -421,39 +421,46 @@ class Store:
                     found[row.id] = json.loads(row.tally)
         return found
 
-    def save_crossdoc(self, changes: "IndexChanges", merged: dict[str, tuple[Sequence[str], list[MergedEvent]]],
+    def save_crossdoc(self, changes: Optional["IndexChanges"],
+                      merged: dict[str, tuple[Sequence[str], list[MergedEvent]]],
                       tallies: Optional[dict[str, dict[str, Any]]] = None) -> None:
         """One transaction: the story index's changes, the changed stories, article→story
         links, and per story the merged events replaced (ids removed, events written),
-        with the tallies of the events written (merged event id -> JSON object)."""
+        with the tallies of the events written (merged event id -> JSON object).
+        ``changes`` None: only merged events changed (a re-clustering)."""
         with writing(self.engine) as conn:
-            self._save_index(conn, changes)
-            st, links = schema.stories.c, schema.article_stories.c
-            gone = sorted(changes.deleted - {x.id for x in changes.stories})
-            if changes.stories or gone:
-                conn.execute(delete(schema.stories).where(st.id.in_([x.id for x in changes.stories] + gone)))
-            if changes.stories:
-                conn.execute(insert(schema.stories), [
-                    {"id": x.id, "label": x.label, "size": x.size,
-                     "first_date": x.first_date.isoformat() if x.first_date else None,
-                     "last_date": x.last_date.isoformat() if x.last_date else None,
-                     "data": x.model_dump_json()} for x in changes.stories])
-            if changes.assignments:
-                assigned = list(changes.assignments)
-                conn.execute(delete(schema.article_stories).where(links.article_id.in_(assigned)))
-                existing = {row.id for row in conn.execute(select(schema.articles.c.id).where(
-                    schema.articles.c.id.in_(assigned)))}
-                dates = changes.dates
-                rows = [{"article_id": a, "story_id": story,
-                         "published": dates[a].isoformat() if dates.get(a) else None}
-                        for a, story in changes.assignments.items() if a in existing]
-                if rows:
-                    conn.execute(insert(schema.article_stories), rows)
+            if changes is not None:
+                self._save_stories(conn, changes)
             self._save_merged(conn, merged, tallies or {})
             m = schema.meta.c
             generation = conn.execute(select(m.value).where(m.key == CROSSDOC_GENERATION)).scalar_one_or_none()
             conn.execute(delete(schema.meta).where(m.key == CROSSDOC_GENERATION))
             conn.execute(insert(schema.meta).values(key=CROSSDOC_GENERATION, value=str(int(generation or 0) + 1)))
+
+    def _save_stories(self, conn, changes: "IndexChanges") -> None:
+        """The story index's changes, the changed stories and the article→story links."""
+        self._save_index(conn, changes)
+        st, links = schema.stories.c, schema.article_stories.c
+        gone = sorted(changes.deleted - {x.id for x in changes.stories})
+        if changes.stories or gone:
+            conn.execute(delete(schema.stories).where(st.id.in_([x.id for x in changes.stories] + gone)))
+        if changes.stories:
+            conn.execute(insert(schema.stories), [
+                {"id": x.id, "label": x.label, "size": x.size,
+                 "first_date": x.first_date.isoformat() if x.first_date else None,
+                 "last_date": x.last_date.isoformat() if x.last_date else None,
+                 "data": x.model_dump_json()} for x in changes.stories])
+        if changes.assignments:
+            assigned = list(changes.assignments)
+            conn.execute(delete(schema.article_stories).where(links.article_id.in_(assigned)))
+            existing = {row.id for row in conn.execute(select(schema.articles.c.id).where(
+                schema.articles.c.id.in_(assigned)))}
+            dates = changes.dates
+            rows = [{"article_id": a, "story_id": story,
+                     "published": dates[a].isoformat() if dates.get(a) else None}
+                    for a, story in changes.assignments.items() if a in existing]
+            if rows:
+                conn.execute(insert(schema.article_stories), rows)
 
     def _save_index(self, conn, changes: "IndexChanges") -> None:
         t, p, s, m = (schema.story_index_terms.c, schema.story_index_postings.c, schema.story_index_states.c,

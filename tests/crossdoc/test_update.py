@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitroom.crossdoc.stories import StoryIndex, StoryInput
-from sitroom.crossdoc.update import independent_sources, load_index, update_crossdoc
+from sitroom.crossdoc.update import independent_sources, load_index, recluster, update_crossdoc
 from sitroom.models import ArticleActor, Event, EventActor, MergedEvent, Span, Story
 from tests.conftest import make_article
 
@@ -324,3 +325,44 @@ def test_batch_after_batch_every_mention_stays_in_exactly_one_merged_event():
         held = [m for e in merged for m in e.mentions]
         assert len(held) == len(set(held)) == start + len(batch)
         assert {d for e in merged for d in e.documents} == {a.id for a in reports[:start + len(batch)]}
+
+
+def _three_reports_of_one_swap(store):
+    reports = ((SWAP, "a", "Harbor Wire", "exchanged"), (SWAP_SAME, "b", "Danube Daily", "exchanged"),
+               (SWAP_FOLLOW, "c", "Eastbridge Times", "exchange"))
+    articles = [with_exchange_event(make_article(text, key=key, published=date(2025, 5, 23 + n), outlet=outlet),
+                                    trigger=trigger) for n, (text, key, outlet, trigger) in enumerate(reports)]
+    store.put_batch([(a, "h") for a in articles], "p")
+    return articles
+
+
+def test_the_merge_threshold_is_a_setting(store):
+    articles = _three_reports_of_one_swap(store)
+    report = update_crossdoc(store, [a.id for a in articles], merge_threshold=0.999)
+    story_id = report.story_of[articles[0].id]
+    assert len(store.merged_events(story=story_id)) == 3  # nothing is that certain: every report alone
+    loose = update_crossdoc(store, [a.id for a in articles], merge_threshold=0.05)
+    assert len(store.merged_events(story=loose.story_of[articles[0].id])) < 3
+
+
+def test_recluster_applies_a_new_threshold_to_stored_stories(store):
+    articles = _three_reports_of_one_swap(store)
+    story_id = update_crossdoc(store, [a.id for a in articles]).story_of[articles[0].id]
+    before = store.merged_events(story=story_id)
+    strict = recluster(store, merge_threshold=0.999)
+    assert strict.stories_touched == 1 and strict.merged_events_replaced == len(before)
+    assert len(store.merged_events(story=story_id)) == 3
+    # Back to the default: the same merged events as the incremental update gave.
+    recluster(store, [story_id[:8]])
+    assert store.merged_events(story=story_id) == before
+    assert store.story(story_id).articles == [a.id for a in articles]  # stories are kept
+
+
+def test_the_semantic_setting_needs_the_extra(store, monkeypatch):
+    from sitroom.crossdoc import semantics
+    from sitroom.errors import ConfigError
+    monkeypatch.setattr(semantics, "installed", lambda: False)
+    articles = _three_reports_of_one_swap(store)
+    with pytest.raises(ConfigError, match="semantic extra is not installed"):
+        update_crossdoc(store, [a.id for a in articles], semantic=True)
+    update_crossdoc(store, [a.id for a in articles], semantic=False)  # off: no extra needed

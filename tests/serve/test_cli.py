@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 
 import jsonschema
 import pyarrow.parquet as pq
@@ -163,6 +164,26 @@ def test_stories_and_timeline(demo_db):
     assert putin and all("RUS.PUTIN" in e["source"] + e["target"] for e in putin)
     invoke("timeline", "--db", demo_db, code=2)
     invoke("timeline", "--db", demo_db, "--story", "nonexistent", code=2)
+
+
+def test_recluster_with_a_new_threshold_and_back(demo_db, tmp_path):
+    db = tmp_path / "copy.db"
+    with sqlite3.connect(demo_db) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)  # (WAL mode: a file copy could miss pages) the module's store stays as it was
+
+    def merged_events():
+        return [e for s in json.loads("[" + ",".join(invoke("stories", "--db", db, "--json").splitlines()) + "]")
+                for e in json.loads("[" + ",".join(invoke("timeline", "--db", db, "--story", s["id"], "--json",
+                                                          "--include-negated").splitlines()) + "]")]
+
+    before = merged_events()
+    output = invoke("recluster", "--db", db, "--merge-threshold", "0.99")
+    assert re.search(r"\d+ stories: \d+ merged events replaced by \d+ \(threshold 0.99\)", " ".join(output.split()))
+    assert len(merged_events()) > len(before)
+    invoke("recluster", "--db", db)  # SITROOM_MERGE_THRESHOLD or 0.55: what the incremental runs gave
+    assert merged_events() == before
+    invoke("recluster", "--db", db, "--story", "nonexistent", code=2)
+    invoke("recluster", "--db", db, "--merge-threshold", "1.5", code=2)
 
 
 def test_brief_markdown_and_html(demo_db, tmp_path):
