@@ -437,10 +437,13 @@ def default_weights(semantic: Optional[bool] = None) -> CorefWeights:
 
 def cluster_mentions(mentions: Iterable[EventMention], threshold: float = DEFAULT_THRESHOLD,
                      weights: Optional[CorefWeights] = None,
-                     lexicon: Optional[TriggerLexicon] = None) -> list[MergedEvent]:
+                     lexicon: Optional[TriggerLexicon] = None,
+                     vector_cache: Optional[semantics.VectorCache] = None) -> list[MergedEvent]:
     """Merge event mentions that refer to the same event; see the module docstring.
     ``threshold`` is the mean pair score two clusters need to merge: raise it for
-    smaller, purer events. ``weights`` defaults to ``default_weights()``."""
+    smaller, purer events. ``weights`` defaults to ``default_weights()``; with a
+    ``trigger_context`` weight, ``vector_cache`` (the store) keeps the trigger vectors
+    across processes."""
     blocks: dict[str, list[EventMention]] = defaultdict(list)
     for mention in {m.id: m for m in mentions}.values():
         blocks[mention.block()].append(mention)
@@ -455,7 +458,8 @@ def cluster_mentions(mentions: Iterable[EventMention], threshold: float = DEFAUL
         # Only mentions that have someone to be compared with need a vector.
         needed = [block[i] for block, components in work for component in components if len(component) > 1
                   for i in component]
-        vectors = dict(zip((m.id for m in needed), semantics.trigger_vectors([m.trigger_position() for m in needed])))
+        vectors = dict(zip((m.id for m in needed),
+                           semantics.trigger_vectors([m.trigger_position() for m in needed], vector_cache)))
     events = []
     for block, components in work:
         context = BlockContext(block)
@@ -542,7 +546,8 @@ def average_link_seeded(scores: np.ndarray, groups: Sequence[Sequence[int]], fix
 
 def cluster_with_fixed(mentions: Iterable[EventMention], fixed: dict[str, Sequence[EventMention]],
                        threshold: float = DEFAULT_THRESHOLD, weights: Optional[CorefWeights] = None,
-                       lexicon: Optional[TriggerLexicon] = None
+                       lexicon: Optional[TriggerLexicon] = None,
+                       vector_cache: Optional[semantics.VectorCache] = None
                        ) -> tuple[list[MergedEvent], dict[str, list[EventMention]]]:
     """Cluster ``mentions`` like ``cluster_mentions`` while existing clusters stay as
     they are: ``fixed`` maps a cluster's id to a sample of its mentions (its
@@ -595,7 +600,7 @@ def cluster_with_fixed(mentions: Iterable[EventMention], fixed: dict[str, Sequen
                 if len(members) == 1:
                     created.append(_merged(members))
                     continue
-                rows = (np.array(semantics.trigger_vectors([m.trigger_position() for m in members]))
+                rows = (np.array(semantics.trigger_vectors([m.trigger_position() for m in members], vector_cache))
                         if weights.trigger_context else None)
                 for cluster in average_link(pair_scores(members, weights, lexicon, context, rows), threshold):
                     created.append(_merged([members[i] for i in cluster]))
@@ -604,7 +609,7 @@ def cluster_with_fixed(mentions: Iterable[EventMention], fixed: dict[str, Sequen
                 continue
             groups = [[i for i, m in enumerate(members) if owner.get(m.id) == event_id] for event_id in owners]
             groups += [[i] for i, m in enumerate(members) if m.id in free]
-            rows = (np.array(semantics.trigger_vectors([m.trigger_position() for m in members]))
+            rows = (np.array(semantics.trigger_vectors([m.trigger_position() for m in members], vector_cache))
                     if weights.trigger_context else None)
             scores = pair_scores(members, weights, lexicon, context, rows)
             for cluster in average_link_seeded(scores, groups, [True] * len(owners) + [False] * (len(groups) - len(owners)),

@@ -17,13 +17,15 @@ those two small libraries.
 
 ``installed()`` says whether the extra is installed; ``available()`` whether sitroom's
 clustering uses it, which also needs ``SITROOM_SEMANTIC=1`` (opt-in: it is slow).
-Everything else is only called when it is. Vectors are cached
-per sentence, so re-clustering a story after new articles arrive only encodes the new
-sentences.
+Everything else is only called when it is. Hidden states are cached per sentence
+inside the process, and trigger vectors are kept in the store (``VectorCache``, table
+``trigger_vectors``) when the cross-document update passes it, so re-clustering a story
+after new articles arrive only encodes the new sentences, in this process or a later one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -31,7 +33,7 @@ import threading
 from collections import OrderedDict
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -210,10 +212,43 @@ def encode_sentences(sentences: Sequence[str], batch_size: int = 32) -> None:
         _CACHE.popitem(last=False)
 
 
-def trigger_vectors(mentions: Sequence[tuple[str, int]]) -> np.ndarray:
+class VectorCache(Protocol):
+    """Where trigger vectors outlive the process (``sitroom.store.Store`` is one:
+    ``trigger_vectors`` / ``save_trigger_vectors``), keyed by ``vector_key``."""
+
+    def trigger_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def save_trigger_vectors(self, vectors: dict[str, np.ndarray]) -> None: ...
+
+
+def vector_key(sentence: str, offset: int) -> str:
+    """A trigger vector's key: the model, the offset and the sentence (hashed)."""
+    return hashlib.sha1(f"{MODEL_PACKAGE}\n{offset}\n{sentence}".encode("utf-8")).hexdigest()[:32]
+
+
+def trigger_vectors(mentions: Sequence[tuple[str, int]], cache: Optional[VectorCache] = None) -> np.ndarray:
     """Unit vectors, one row per (sentence, character offset of the trigger's head word
     in it): the mean of the last hidden layer over that word's pieces. An offset that
-    falls in no word (or past the encoded length) takes the nearest word before it."""
+    falls in no word (or past the encoded length) takes the nearest word before it.
+    With a ``cache`` (the store), vectors found there are not computed again and the
+    ones computed are saved to it: re-clustering in a later process encodes only the
+    sentences it has never seen."""
+    if cache is None:
+        return _trigger_vectors(mentions)
+    keys = [vector_key(sentence, offset) for sentence, offset in mentions]
+    found = cache.trigger_vectors(sorted(set(keys)))
+    missing = {key: mention for key, mention in zip(keys, mentions) if key not in found}
+    if missing:
+        computed = dict(zip(missing, _trigger_vectors(list(missing.values()))))
+        cache.save_trigger_vectors(computed)
+        found.update(computed)
+    rows = np.zeros((len(mentions), WIDTH), dtype=np.float32)
+    for row, key in enumerate(keys):
+        rows[row] = found[key]
+    return rows
+
+
+def _trigger_vectors(mentions: Sequence[tuple[str, int]]) -> np.ndarray:
     encode_sentences([sentence for sentence, _ in mentions])
     rows = np.zeros((len(mentions), WIDTH), dtype=np.float32)
     for row, (sentence, offset) in enumerate(mentions):

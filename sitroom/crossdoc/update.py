@@ -52,11 +52,14 @@ class MergeOptions:
 
     threshold: float = DEFAULT_THRESHOLD
     weights: Optional[CorefWeights] = None
+    # Where trigger vectors are kept between processes (the store), when weights use them.
+    vector_cache: Any = None
 
     @classmethod
-    def from_settings(cls, merge_threshold: float = DEFAULT_THRESHOLD, semantic: Optional[bool] = None
-                      ) -> "MergeOptions":
-        return cls(threshold=merge_threshold, weights=default_weights(semantic))
+    def from_settings(cls, merge_threshold: float = DEFAULT_THRESHOLD, semantic: Optional[bool] = None,
+                      store: Optional[Store] = None) -> "MergeOptions":
+        weights = default_weights(semantic)
+        return cls(threshold=merge_threshold, weights=weights, vector_cache=store if weights.trigger_context else None)
 
 
 @dataclass
@@ -106,7 +109,7 @@ def update_crossdoc(store: Store, article_ids: Iterable[str], *, window_days: in
     (None: ``StoryIndex``'s default) and ``semantic`` are the settings of the same
     names (``Settings.crossdoc_options()`` gives all of them)."""
     ids = list(dict.fromkeys(article_ids))
-    merging = MergeOptions.from_settings(merge_threshold, semantic)
+    merging = MergeOptions.from_settings(merge_threshold, semantic, store)
     index_options = {} if story_threshold is None else {"threshold": story_threshold}
     if len(ids) <= batch_size:
         return _update_batch(store, ids, window_days, merging, index_options)
@@ -169,7 +172,7 @@ def recluster(store: Store, story_ids: Optional[Sequence[str]] = None, *,
     updates re-cluster only the merged events near new articles, so a new threshold
     reaches older events only through this. Stories themselves are kept (the story
     threshold applies to articles placed from then on). One transaction per story."""
-    merging = MergeOptions.from_settings(merge_threshold, semantic)
+    merging = MergeOptions.from_settings(merge_threshold, semantic, store)
     stories = [store.story(story_id) for story_id in story_ids] if story_ids else store.stories()
     report = CrossdocReport()
     for story in stories:
@@ -244,7 +247,8 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
     mentions = [m for a in originals for m in mentions_from_article(a, story=story.id) if m.id not in held]
     events = {(a.id, e.id): e for a in originals for e in a.events}
     merging = merging or MergeOptions()
-    created, joined = cluster_with_fixed(mentions, representatives, merging.threshold, merging.weights)
+    created, joined = cluster_with_fixed(mentions, representatives, merging.threshold, merging.weights,
+                                         vector_cache=merging.vector_cache)
     written, new_tallies = [], {}
     for cluster in created:
         merged = describe(cluster, events, by_id, story.id)
@@ -286,7 +290,7 @@ def merge_events(articles: Sequence[Article], story_id: str, with_tallies: bool 
     originals = [a for a in articles if a.duplicate_of is None or a.duplicate_of not in by_id]
     mentions = [m for a in originals for m in mentions_from_article(a, story=story_id)]
     events = {(a.id, e.id): e for a in originals for e in a.events}
-    clusters = cluster_mentions(mentions, merging.threshold, merging.weights)
+    clusters = cluster_mentions(mentions, merging.threshold, merging.weights, vector_cache=merging.vector_cache)
     merged = _in_time_order([describe(cluster, events, by_id, story_id) for cluster in clusters])
     if not with_tallies:
         return merged

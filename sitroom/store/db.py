@@ -410,6 +410,30 @@ class Store:
                         rows.append(row)
         return sorted((MergedEvent.model_validate_json(row.data) for row in rows), key=lambda e: e.id)
 
+    def trigger_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored trigger vectors (``sitroom.crossdoc.semantics.VectorCache``) by key."""
+        tv = schema.trigger_vectors.c
+        found: dict[str, np.ndarray] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(keys), 900):
+                for row in conn.execute(select(tv.key, tv.vector).where(tv.key.in_(chunk))):
+                    found[row.key] = np.frombuffer(row.vector, dtype="<f4")
+        return found
+
+    def save_trigger_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep trigger vectors (a cache: vectors already stored under a key are kept)."""
+        if not vectors:
+            return
+        tv = schema.trigger_vectors.c
+        with writing(self.engine) as conn:
+            stored = set()
+            for chunk in _chunks(sorted(vectors), 900):
+                stored |= {row.key for row in conn.execute(select(tv.key).where(tv.key.in_(chunk)))}
+            rows = [{"key": key, "vector": np.asarray(vector, dtype="<f4").tobytes()}
+                    for key, vector in sorted(vectors.items()) if key not in stored]
+            if rows:
+                conn.execute(insert(schema.trigger_vectors), rows)
+
     def merged_event_tallies(self, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Merged event id -> the tally its description was computed from (see
         ``sitroom.crossdoc.update``), for the given events that have one."""

@@ -72,6 +72,10 @@ def _merged_event_tallies(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE merged_events ADD COLUMN tally TEXT"))
 
 
+def _trigger_vectors(conn: Connection) -> None:
+    schema.trigger_vectors.create(conn, checkfirst=True)
+
+
 def convert_pickled_index(conn: Connection, blob: bytes) -> None:
     """Write a version-2 story index (a pickled in-memory ``StoryIndex``) into the index
     tables. Its attributes are read, not its methods, so the class may have moved on."""
@@ -116,6 +120,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "stories, merged events, story index state", _crossdoc),
     (3, "story index as tables, merged-event dates and documents", _story_index_tables),
     (4, "merged-event tallies", _merged_event_tallies),
+    (5, "trigger vectors of the semantic extra", _trigger_vectors),
 ]
 LATEST = MIGRATIONS[-1][0]
 

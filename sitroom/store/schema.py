@@ -201,5 +201,15 @@ merged_event_documents = Table(
 
 STORY_INDEX_TABLES = (story_index_terms, story_index_postings, story_index_states, merged_event_documents)
 
+# Contextual trigger vectors of the optional semantic extra (migration 5), kept so that a
+# later process re-clustering the same mentions does not run the model again. The key
+# hashes the model, the sentence and the trigger's offset (``semantics.vector_key``); the
+# vector is little-endian float32.
+trigger_vectors = Table(
+    "trigger_vectors", metadata,
+    Column("key", String(32), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
+)
+
 # Record tables filled from an Article's lists, replaced whole when the article is re-processed.
 RECORD_TABLES = (actor_mentions, events, quotes, figures, times)

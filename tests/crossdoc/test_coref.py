@@ -249,3 +249,50 @@ def test_semantic_model_keeps_the_hand_written_cases(monkeypatch):
     assert frozenset({"reuters#1", "ap#1", "kyivpost#1"}) in events
     assert frozenset({"reuters#2", "ap#2", "kyivpost#2"}) in events
     assert not any("ukrinform#1" in e and "reuters#1" in e for e in events)
+
+
+class DictVectorCache:
+    def __init__(self) -> None:
+        self.vectors: dict[str, np.ndarray] = {}
+        self.saved: list[str] = []
+
+    def trigger_vectors(self, keys):
+        return {k: self.vectors[k] for k in keys if k in self.vectors}
+
+    def save_trigger_vectors(self, vectors):
+        self.saved += sorted(vectors)
+        self.vectors.update(vectors)
+
+
+def test_a_vector_cache_is_read_before_the_model_runs(monkeypatch):
+    calls = []
+
+    def fake_vectors(mentions):
+        calls.append(list(mentions))
+        rows = np.zeros((len(mentions), semantics.WIDTH), dtype=np.float32)
+        for row, (sentence, offset) in enumerate(mentions):
+            rows[row, (len(sentence) + offset) % semantics.WIDTH] = 1.0
+        return rows
+
+    monkeypatch.setattr(semantics, "_trigger_vectors", fake_vectors)
+    cache = DictVectorCache()
+    first = [(KYIV_STRIKE, 17), ("Talks resumed in Geneva.", 6)]
+    rows = semantics.trigger_vectors(first, cache)
+    assert len(calls) == 1 and len(cache.saved) == 2
+    again = semantics.trigger_vectors(first + [("Talks resumed in Geneva.", 0)], cache)
+    assert calls[-1] == [("Talks resumed in Geneva.", 0)]  # only the one never seen
+    assert np.array_equal(again[:2], rows) and len(cache.saved) == 3
+    assert semantics.vector_key(KYIV_STRIKE, 17) != semantics.vector_key(KYIV_STRIKE, 18)
+
+
+@needs_model
+def test_stored_vectors_give_the_same_events_as_fresh_ones(store, monkeypatch):
+    mentions = MENTIONS
+    fresh = events_of(cluster_mentions(mentions, weights=SEMANTIC_WEIGHTS))
+    assert events_of(cluster_mentions(mentions, weights=SEMANTIC_WEIGHTS, vector_cache=store)) == fresh
+    keys = [semantics.vector_key(*m.trigger_position()) for m in mentions]
+    assert len(store.trigger_vectors(keys)) >= 2  # the mentions that had someone to be compared with
+    # A later process: the model's sentence cache is empty and the model must not run.
+    monkeypatch.setattr(semantics, "_CACHE", type(semantics._CACHE)())
+    monkeypatch.setattr(semantics, "encode_sentences", lambda sentences: pytest.fail("the model ran again"))
+    assert events_of(cluster_mentions(mentions, weights=SEMANTIC_WEIGHTS, vector_cache=store)) == fresh

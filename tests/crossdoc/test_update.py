@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitroom.crossdoc import semantics
 from sitroom.crossdoc.stories import StoryIndex, StoryInput
 from sitroom.crossdoc.update import independent_sources, load_index, recluster, update_crossdoc
 from sitroom.models import ArticleActor, Event, EventActor, MergedEvent, Span, Story
@@ -366,3 +367,19 @@ def test_the_semantic_setting_needs_the_extra(store, monkeypatch):
     with pytest.raises(ConfigError, match="semantic extra is not installed"):
         update_crossdoc(store, [a.id for a in articles], semantic=True)
     update_crossdoc(store, [a.id for a in articles], semantic=False)  # off: no extra needed
+
+
+@pytest.mark.skipif(not semantics.installed(), reason="semantic extra not installed (requirements-semantic.txt)")
+def test_semantic_updates_keep_trigger_vectors_in_the_store(store, monkeypatch):
+    articles = _three_reports_of_one_swap(store)
+    update_crossdoc(store, [a.id for a in articles[:2]], semantic=True)
+    # A later process: nothing in the model's sentence cache; the older mentions'
+    # vectors come from the store, only the new article's sentence is encoded.
+    monkeypatch.setattr(semantics, "_CACHE", type(semantics._CACHE)())
+    encoded: list[str] = []
+    encode = semantics.encode_sentences
+    monkeypatch.setattr(semantics, "encode_sentences", lambda sentences: (encoded.extend(sentences),
+                                                                          encode(sentences))[1])
+    report = update_crossdoc(store, [articles[2].id], semantic=True)
+    assert report.merged_events_replaced  # the earlier merged events were re-clustered with it
+    assert encoded and set(encoded) == {articles[2].events[0].text}
