@@ -22,9 +22,11 @@ talks, the war), so stories grow with the store; the update still reads only the
 merged events near the batch, but a story's state (centroid, member list) and its
 description grow with it.
 
-Times: median over ``--repeats`` consecutive batches, wall clock and this process's CPU
-time (the machine is shared; CPU time is what other jobs disturb least). The ratio is
-computed from two measurements taken in the same run.
+Times: each size has its own store, filled first; then ``--repeats`` batches are timed
+per store in alternation (small, large, small, large, ...), so that the machine's speed
+drifting over minutes falls on both sizes alike. Median per size, wall clock and this
+process's CPU time (the machine is shared; CPU time is what other jobs disturb least);
+the ratio of the medians, and each pair's ratio to show the spread.
 
     python bench/bench_crossdoc_cost.py                   # 1,000 vs 10,000
     python bench/bench_crossdoc_cost.py --long-stories
@@ -169,42 +171,55 @@ def _update(store, ids: list[str], window_days: int):
 
 
 def measure(args: argparse.Namespace) -> dict:
-    desk = Desk(args.seed, args.per_day, args.active, args.long_stories)
-    results: dict = {"sizes": {}, "series": []}
+    """Fill one store per size (each with its own desk, same seed: the same kind of
+    news, ten times more history), then time ``--repeats`` batches per store in
+    alternation (1k, 10k, 1k, 10k, ...), so that the machine's drift over minutes
+    falls on both sizes alike instead of on whichever was measured later."""
+    results: dict = {"sizes": {}, "series": {}}
+    sizes = sorted(args.sizes)
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(str(Path(tmp) / "cost.db"))
-        held = 0
-        for size in sorted(args.sizes):
-            while held < size:  # fill the store the way it grows: stored, then updated, batch by batch
-                articles = desk.articles(min(args.batch, size - held))
+        stores, desks, held = {}, {}, {}
+        for size in sizes:  # fill each store the way it grows: stored, then updated, batch by batch
+            stores[size] = store = open_store(str(Path(tmp) / f"cost{size}.db"))
+            desks[size] = desk = Desk(args.seed, args.per_day, args.active, args.long_stories)
+            held[size], series = 0, []
+            while held[size] < size:
+                articles = desk.articles(min(args.batch, size - held[size]))
                 store.put_batch([(a, "h") for a in articles], "bench")
                 started = time.perf_counter()
                 _update(store, [a.id for a in articles], args.window_days)
-                held += len(articles)
-                results["series"].append((held, round(time.perf_counter() - started, 4)))
-            walls, cpus, stories = [], [], []
-            for _ in range(args.repeats):
-                articles = desk.articles(args.batch)
-                store.put_batch([(a, "h") for a in articles], "bench")
+                held[size] += len(articles)
+                series.append((held[size], round(time.perf_counter() - started, 4)))
+            results["series"][size] = series
+        walls: dict = {size: [] for size in sizes}
+        cpus: dict = {size: [] for size in sizes}
+        touched: dict = {size: [] for size in sizes}
+        for _ in range(args.repeats):
+            for size in sizes:
+                articles = desks[size].articles(args.batch)
+                stores[size].put_batch([(a, "h") for a in articles], "bench")
                 wall, cpu = time.perf_counter(), time.process_time()
-                report = _update(store, [a.id for a in articles], args.window_days)
-                cpus.append(time.process_time() - cpu)
-                walls.append(time.perf_counter() - wall)
-                stories.append(report.stories_touched)
-                held += len(articles)
-            story_sizes = [s.model_dump()["articles"] for s in store.stories()]
-            results["sizes"][size] = {"wall_s": statistics.median(walls), "cpu_s": statistics.median(cpus),
-                                      "stories": len(story_sizes), "largest_story": max(map(len, story_sizes)),
-                                      "stories_touched": statistics.median(stories),
-                                      "merged_events": len(store.merged_events())}
+                report = _update(stores[size], [a.id for a in articles], args.window_days)
+                cpus[size].append(time.process_time() - cpu)
+                walls[size].append(time.perf_counter() - wall)
+                touched[size].append(report.stories_touched)
+        for size in sizes:
+            story_sizes = [s.model_dump()["articles"] for s in stores[size].stories()]
+            results["sizes"][size] = {"wall_s": statistics.median(walls[size]), "cpu_s": statistics.median(cpus[size]),
+                                      "walls_s": walls[size], "stories": len(story_sizes),
+                                      "largest_story": max(map(len, story_sizes)),
+                                      "stories_touched": statistics.median(touched[size]),
+                                      "merged_events": len(stores[size].merged_events())}
             print(f"store of {size:>6} (+{args.repeats} batches): add {args.batch}: "
                   f"wall {results['sizes'][size]['wall_s'] * 1000:7.0f} ms, cpu {results['sizes'][size]['cpu_s'] * 1000:7.0f} ms; "
                   f"{len(story_sizes)} stories (largest {results['sizes'][size]['largest_story']}), "
                   f"{results['sizes'][size]['merged_events']} merged events", flush=True)
-        store.close()
-    small, large = min(args.sizes), max(args.sizes)
+            stores[size].close()
+    small, large = sizes[0], sizes[-1]
     for clock in ("wall_s", "cpu_s"):
         results[f"ratio_{clock[:-2]}"] = results["sizes"][large][clock] / results["sizes"][small][clock]
+    # Each large batch over the small batch timed just before it: the spread shows the noise.
+    results["pair_ratios_wall"] = [round(b / a, 3) for a, b in zip(walls[small], walls[large])]
     return results
 
 
@@ -223,7 +238,8 @@ def main() -> None:
     results = measure(args)
     small, large = min(args.sizes), max(args.sizes)
     print(f"add {args.batch} articles: store of {large} / store of {small} = "
-          f"{results['ratio_wall']:.2f}x wall, {results['ratio_cpu']:.2f}x cpu (goal <= 1.5x)")
+          f"{results['ratio_wall']:.2f}x wall, {results['ratio_cpu']:.2f}x cpu (goal <= 1.5x); "
+          f"pair by pair: {', '.join(f'{r:.2f}' for r in results['pair_ratios_wall'])}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
