@@ -22,7 +22,9 @@ Refinement: once a batch is placed, each of its articles is taken out and placed
 once. An article placed early in the batch saw only the stories begun before it; placed
 again, it can follow the story its batch formed. Earlier batches are not revisited.
 
-Cost: an article is compared only with the stories that share one of its most
+Cost: a story's centroid keeps its ``max_centroid_terms`` (5,000) heaviest terms, so a
+story that runs for years does not carry its whole vocabulary into every update; an
+article is compared only with the stories that share one of its most
 distinctive terms (an inverted index from the top TF-IDF terms of each story's
 articles to the story), so adding a batch costs in proportion to the batch.
 
@@ -130,15 +132,30 @@ class StoryState:
 
     def _move(self, vector: dict[str, float], sign: float) -> None:
         """Add (sign 1) or take away (sign -1) an article's vector, keeping the squared
-        norm: |c ± v|^2 = |c|^2 ± 2 c.v + |v|^2."""
-        dot = sum(w * self.centroid.get(t, 0.0) for t, w in vector.items())
-        self.centroid_norm2 = max(0.0, self.centroid_norm2 + sign * 2.0 * dot + sum(w * w for w in vector.values()))
+        norm up to date term by term. A term no longer in the centroid (pruned, see
+        ``prune``) is not taken away: the centroid holds no negative weights."""
         for term, weight in vector.items():
-            updated = self.centroid.get(term, 0.0) + sign * weight
+            old = self.centroid.get(term)
+            if old is None and sign < 0:
+                continue
+            old = old or 0.0
+            updated = old + sign * weight
+            self.centroid_norm2 += updated * updated - old * old
             if abs(updated) > 1e-12:
                 self.centroid[term] = updated
             else:
                 self.centroid.pop(term, None)
+        self.centroid_norm2 = max(0.0, self.centroid_norm2)
+
+    def prune(self, limit: int) -> None:
+        """Keep the ``limit`` heaviest centroid terms (ties: by term), so that a story
+        that runs for years does not carry its whole vocabulary into every update: the
+        light tail adds little to a cosine with a new article."""
+        if limit <= 0 or len(self.centroid) <= limit:
+            return
+        kept = _top_terms(self.centroid, limit)
+        self.centroid = {term: self.centroid[term] for term in kept}
+        self.centroid_norm2 = sum(weight * weight for weight in self.centroid.values())
 
     def nearest_date(self, day: date) -> Optional[date]:
         """The story's date closest to ``day`` (the earlier on a tie), by bisection over
@@ -247,8 +264,9 @@ class StoryIndex:
     def __init__(self, threshold: float = 0.25, actor_weight: float = 0.25, event_weight: float = 0.1,
                  half_life_days: float = 3.0, time_weight: float = 0.5, index_terms: int = 10,
                  max_postings: int = 500, label_terms: int = 5, label_actors: int = 3,
-                 backend: Optional[IndexBackend] = None) -> None:
+                 max_centroid_terms: int = 5_000, backend: Optional[IndexBackend] = None) -> None:
         self.threshold = threshold
+        self.max_centroid_terms = max_centroid_terms
         self.actor_weight = actor_weight
         self.event_weight = event_weight
         self.half_life_days = half_life_days
@@ -314,6 +332,8 @@ class StoryIndex:
                 self._changes.states.pop(story_id)
                 self._changes.deleted.add(story_id)
             self._place(item, vectors[item.id], top_terms[item.id])
+        for state in self._changes.states.values():
+            state.prune(self.max_centroid_terms)
         assigned = {item.id: self._story_of[item.id] for item in items}
         self._changes.assignments.update({item.id: assigned[item.id] for item in batch})
         self._changes.documents = self._stats.documents

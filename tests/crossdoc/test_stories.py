@@ -164,3 +164,32 @@ def test_a_story_state_survives_its_json_exactly_and_old_states_still_read():
     plain = {key: value for key, value in packed.items() if not key.startswith("centroid_")}
     plain["centroid"] = state.centroid
     assert StoryState.from_json(json.loads(json.dumps(plain))) == state
+
+
+def test_a_long_story_keeps_only_its_heaviest_centroid_terms():
+    """A story that runs for years would carry its whole vocabulary into every update:
+    its centroid keeps the ``max_centroid_terms`` heaviest terms, its norm matches what
+    it keeps, and taking an article away never leaves a negative weight."""
+    import math
+
+    from sitroom.crossdoc.stories import StoryState
+
+    index = StoryIndex(max_centroid_terms=30, threshold=0.0, index_terms=40)  # one story, whatever the words
+    def word(n: int, k: int) -> str:  # a distinct made-up word per article and position
+        return "".join(chr(97 + (n * 12 + k) // 26 ** i % 26) for i in range(3)) + "ovka"
+
+    texts = [f"Peace talks in Geneva between Russia and Ukraine: " + " ".join(word(n, k) for k in range(12))
+             for n in range(8)]
+    assignments = index.add_batch(StoryInput(id=f"a{n}", text=text, published=date(2025, 11, 1 + n))
+                                  for n, text in enumerate(texts))
+    (story_id,) = set(assignments.values())
+    state = index._stories[story_id]
+    assert len(set(texts[0].split()) | set(texts[1].split())) > 30  # more words than the centroid keeps
+    assert len(state.centroid) == 30 and math.isclose(state.centroid_norm2,
+                                                      sum(w * w for w in state.centroid.values()))
+    assert {"geneva", "peace"} <= set(state.centroid)  # in every article: the heaviest
+
+    small = StoryState(centroid={"talks": 1.0})
+    small.centroid_norm2 = 1.0
+    small._move({"talks": 0.5, "pruned": 0.3}, -1.0)  # 'pruned' is no longer in the centroid
+    assert small.centroid == {"talks": 0.5} and math.isclose(small.centroid_norm2, 0.25)
